@@ -1,0 +1,183 @@
+"""The `carte` command: run the installation, render a frame, check the artists' files."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from engine.clock import FixedClock, WallClock
+from engine.config import Config, load_config
+from engine.problems import Problem, ProblemError
+
+log = logging.getLogger("carte")
+
+
+def size_argument(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1920x1080") \
+            from error
+    if not (16 <= width <= 16384 and 16 <= height <= 16384):
+        raise argparse.ArgumentTypeError(f"{text}: each side must be 16..16384 pixels")
+    return width, height
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carte", description="Carte sensible: a living map "
+                                     "of collective thought, projected and heard.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def with_config(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--config", type=Path, default=Path("config.toml"),
+                         help="configuration file (default: ./config.toml)")
+        return sub
+
+    run = with_config(commands.add_parser("run", help="run the live installation"))
+    run.add_argument("--headless", action="store_true",
+                     help="render offscreen (EGL) even when a display is available")
+    run.add_argument("--fullscreen", action="store_true", default=None,
+                     help="fill the display (the projector)")
+    run.add_argument("--display", type=int, help="monitor index to open the window on")
+    run.add_argument("--size", type=size_argument, help="window or frame size, WxH")
+    run.add_argument("--seconds", type=float, help="stop cleanly after this many seconds")
+
+    render = with_config(commands.add_parser("render", help="render a frame to a file, "
+                                             "deterministically (fixed time step)"))
+    render.add_argument("--out", type=Path, required=True, help="output file (.png)")
+    length = render.add_mutually_exclusive_group()
+    length.add_argument("--frames", type=int, help="frames to step before the one written")
+    length.add_argument("--seconds", type=float, help="seconds of show time to step")
+    render.add_argument("--size", type=size_argument, help="image size, WxH")
+
+    with_config(commands.add_parser("check", help="validate config, scenes and shaders"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    quiet = args.command == "check"  # check prints each problem itself, once
+    logging.basicConfig(level=logging.DEBUG if args.verbose else
+                        logging.CRITICAL if quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "check":
+        return check(args.config)
+    try:
+        config = load_config(args.config)
+    except ProblemError as error:
+        print(error, file=sys.stderr)
+        return 1
+    try:
+        if args.command == "run":
+            return run(config, args)
+        return render(config, args)
+    except ProblemError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+def run(config: Config, args: argparse.Namespace) -> int:
+    from engine.app import Engine
+    from engine.render.surface import OffscreenSurface, WindowSurface, display_available
+
+    display = config.display
+    size = args.size or display.size
+    fullscreen = display.fullscreen if args.fullscreen is None else args.fullscreen
+    surface = None
+    if not args.headless:
+        if not display_available():
+            print("no display found (DISPLAY is not set): running headless on EGL, "
+                  f"preview every {display.preview_seconds:g} s in "
+                  f"{config.paths.data / 'preview.png'}", file=sys.stderr)
+        else:
+            try:
+                surface = WindowSurface(size, fullscreen, display.display if args.display is None
+                                        else args.display)
+            except Exception as error:  # any SDL/GL failure: the show goes on offscreen
+                print(f"cannot open a window ({error}): running headless on EGL, preview in "
+                      f"{config.paths.data / 'preview.png'}", file=sys.stderr)
+    preview = None
+    if surface is None:
+        surface = OffscreenSurface(size)
+        preview = config.paths.data / "preview.png"
+    engine = Engine(config, surface, WallClock(display.fps, paced=surface.kind == "offscreen"),
+                    live=True)
+
+    def stop(signum: int, frame: object) -> None:
+        engine.request_stop()
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        engine.start()
+        log.info("running scene %s on %s %dx%d", engine.scene_name, surface.kind, *surface.size)
+        engine.run(seconds=args.seconds, preview=preview)
+    finally:
+        engine.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    log.info("stopped cleanly")
+    return 0
+
+
+def render(config: Config, args: argparse.Namespace) -> int:
+    from engine.app import Engine
+    from engine.render.surface import OffscreenSurface
+
+    if args.out.suffix.lower() != ".png":
+        print(f"{args.out}: only .png is rendered for now", file=sys.stderr)
+        return 2
+    fps = config.display.fps
+    frames = args.frames if args.frames is not None else \
+        round((3.0 if args.seconds is None else args.seconds) * fps)
+    if frames < 0:
+        print("--frames and --seconds must not be negative", file=sys.stderr)
+        return 2
+    engine = Engine(config, OffscreenSurface(args.size or config.display.size),
+                    FixedClock(fps), live=False)
+    try:
+        engine.take_inbox_now()
+        engine.run(frames=frames + 1)
+        engine.target.save_png(args.out)
+    finally:
+        engine.close()
+    print(args.out)
+    return 0
+
+
+def check(config_path: Path) -> int:
+    """Validate everything an artist or technician edits; print each problem located."""
+    try:
+        config = load_config(config_path)
+    except ProblemError as error:
+        print(error)
+        return 1
+    problems: list[Problem] = []
+    from engine.render.library import ShaderLibrary
+    from engine.render.surface import OffscreenSurface
+    from engine.world.scene import SceneLibrary
+
+    surface = OffscreenSurface((16, 16))
+    shaders = ShaderLibrary(surface.ctx, config.paths.shaders)
+    try:
+        for name in shaders.names():
+            shaders.get(name)
+        scenes = SceneLibrary(config.paths.scenes, shaders.source)
+        for name in scenes.names():
+            scenes.get(name)
+        problems = shaders.problems() + scenes.problems()
+        if config.display.scene not in scenes.names():
+            problems.append(Problem(config.source, 1, f"[display] scene: no scene "
+                                    f"{config.display.scene!r} in {config.paths.scenes}"))
+        checked = f"{len(shaders.names())} shaders, {len(scenes.names())} scenes"
+    finally:
+        shaders.release()
+        surface.release()
+    for problem in problems:
+        print(problem)
+    print(f"{config.source}: {checked}: " +
+          ("all good" if not problems else f"{len(problems)} problem(s)"))
+    return 1 if problems else 0

@@ -1,0 +1,279 @@
+"""Typed configuration from `config.toml`.
+
+Every section is a frozen dataclass; the loader checks each key against the dataclass
+(unknown key, wrong type, bad value) and reports all problems at once, each naming the
+file, the line and the key. Relative paths resolve against the config file's folder.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import types
+import typing
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from engine.problems import Problem, ProblemError
+from engine.tomlfile import locate, read_toml
+
+THEMES = ("capacitations", "datas", "coopérations", "démocratie")
+SEQUENCES = ("enjeux", "paradoxes", "possibles")
+PARCOURS = {
+    "croisements fertiles": {
+        "enjeux": "capacitations", "paradoxes": "datas", "possibles": "coopérations",
+    },
+    "nouvelles attentions": {
+        "enjeux": "datas", "paradoxes": "démocratie", "possibles": "capacitations",
+    },
+    "démocratie vivante": {
+        "enjeux": "coopérations", "paradoxes": "capacitations", "possibles": "démocratie",
+    },
+    "savoirs partagés": {
+        "enjeux": "démocratie", "paradoxes": "coopérations", "possibles": "datas",
+    },
+}
+MOMENTS = ("jour 1 après-midi", "jour 2 matin")
+AUDIO_BACKENDS = ("auto", "portaudio", "jack", "manual", "offline", "none")
+
+
+@dataclass(frozen=True)
+class PathsConfig:
+    """Where the engine reads and writes; all relative to the config file."""
+
+    inbox: Path = Path("inbox")
+    data: Path = Path("data")
+    refused: Path = Path("data/refused")
+    scenes: Path = Path("scenes")
+    shaders: Path = Path("shaders")
+    sound: Path = Path("sound")
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    """The picture: its size, where it goes, how often it is drawn."""
+
+    size: tuple[int, int] = (1280, 720)
+    fullscreen: bool = False
+    display: int = 0
+    fps: int = 60
+    scene: str = "champ"
+    preview_seconds: float = 5.0
+    overlay_errors: bool = True
+    font: Path | None = None
+    text_size: float = 0.03
+
+
+@dataclass(frozen=True)
+class OscConfig:
+    """Where VJs and moderators reach the engine."""
+
+    host: str = "127.0.0.1"
+    port: int = 9000
+    allow: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    """The soundscape's output."""
+
+    backend: str = "auto"
+    device: str = ""
+    sample_rate: int = 48000
+    buffer_size: int = 512
+    channels: int = 2
+
+
+@dataclass(frozen=True)
+class IntakeConfig:
+    """How the inbox is watched."""
+
+    settle_seconds: float = 0.4
+    rescan_seconds: float = 5.0
+    max_text_chars: int = 4000
+    frame_budget_ms: float = 4.0
+
+
+@dataclass(frozen=True)
+class EventConfig:
+    """The event's vocabulary: what contributions can be tagged with."""
+
+    themes: tuple[str, ...] = THEMES
+    sequences: tuple[str, ...] = SEQUENCES
+    parcours: dict[str, dict[str, str]] = field(default_factory=lambda: dict(PARCOURS))
+    moments: tuple[str, ...] = MOMENTS
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration, plus the file it came from."""
+
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    osc: OscConfig = field(default_factory=OscConfig)
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    intake: IntakeConfig = field(default_factory=IntakeConfig)
+    event: EventConfig = field(default_factory=EventConfig)
+    source: Path = Path("config.toml")
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate `path`; raise `ProblemError` listing every bad key."""
+    path = path.resolve()
+    raw, text = read_toml(path)
+    problems: list[Problem] = []
+    sections: dict[str, Any] = {}
+    hints = typing.get_type_hints(Config)
+    for name, value in raw.items():
+        if name not in hints or name == "source":
+            known = ", ".join(f"[{s}]" for s in hints if s != "source")
+            problems.append(Problem(path, locate(text, (name,)),
+                                    f"unknown section [{name}]; expected one of {known}"))
+        elif not isinstance(value, dict):
+            problems.append(Problem(path, locate(text, (name,)),
+                                    f"[{name}] must be a table, got {type(value).__name__}"))
+        else:
+            sections[name] = _build(hints[name], value, name, path, text, problems)
+    if not problems:
+        config = Config(**sections, source=path)
+        config = _resolve_paths(config, path.parent)
+        problems.extend(_check_values(config, text))
+    if problems:
+        raise ProblemError(problems)
+    return config
+
+
+def _build(kind: type, values: dict[str, Any], section: str, path: Path, text: str,
+           problems: list[Problem]) -> Any:
+    hints = typing.get_type_hints(kind)
+    accepted: dict[str, Any] = {}
+    for key, value in values.items():
+        line = locate(text, (section, key))
+        if key not in hints:
+            known = ", ".join(f.name for f in fields(kind))
+            problems.append(Problem(path, line,
+                                    f"unknown key [{section}] {key}; expected one of {known}"))
+            continue
+        try:
+            accepted[key] = _coerce(value, hints[key])
+        except (TypeError, ValueError) as error:
+            problems.append(Problem(path, line, f"[{section}] {key}: {error}"))
+    return kind(**accepted)
+
+
+def _coerce(value: Any, hint: Any) -> Any:
+    """Check `value` against a type hint, converting lists to tuples and str to Path."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for option in (a for a in args if a is not type(None)):
+            try:
+                return _coerce(value, option)
+            except (TypeError, ValueError) as error:
+                errors.append(str(error))
+        raise TypeError(" or ".join(errors))
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list, got {_describe(value)}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(v, args[0]) for v in value)
+        if len(value) != len(args):
+            raise ValueError(f"expected a list of {len(args)} values, got {len(value)}")
+        return tuple(_coerce(v, a) for v, a in zip(value, args, strict=True))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected a table, got {_describe(value)}")
+        return {_coerce(k, args[0]): _coerce(v, args[1]) for k, v in value.items()}
+    if hint is Path:
+        if not isinstance(value, str):
+            raise TypeError(f"expected a path string, got {_describe(value)}")
+        return Path(value)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, bool):
+        raise TypeError("expected an integer, got a boolean")
+    if not isinstance(value, hint):
+        raise TypeError(f"expected {_name(hint)}, got {_describe(value)}")
+    return value
+
+
+def _name(hint: Any) -> str:
+    return {int: "an integer", float: "a number", str: "a string", bool: "true or false"}.get(
+        hint, getattr(hint, "__name__", str(hint)))
+
+
+def _describe(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}"
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    def absolute(p: Path) -> Path:
+        return p if p.is_absolute() else (base / p).resolve()
+
+    paths = PathsConfig(**{f.name: absolute(getattr(config.paths, f.name))
+                           for f in fields(PathsConfig)})
+    font = config.display.font
+    display = config.display if font is None else _replace(config.display, font=absolute(font))
+    return _replace(config, paths=paths, display=display)
+
+
+def _replace(obj: Any, **changes: Any) -> Any:
+    values = {f.name: getattr(obj, f.name) for f in fields(obj)}
+    values.update(changes)
+    return type(obj)(**values)
+
+
+def _check_values(config: Config, text: str) -> list[Problem]:
+    """Range and consistency checks that types alone cannot express."""
+    source = config.source
+    problems: list[Problem] = []
+
+    def complain(section: str, key: str, message: str) -> None:
+        line = locate(text, (section, key))
+        problems.append(Problem(source, line, f"[{section}] {key}: {message}"))
+
+    for key in ("scenes", "shaders"):
+        folder = getattr(config.paths, key)
+        if not folder.is_dir():
+            complain("paths", key, f"folder {folder} does not exist; expected a folder of {key}")
+    width, height = config.display.size
+    if not (16 <= width <= 16384 and 16 <= height <= 16384):
+        complain("display", "size", f"{width}x{height} is out of range; expected 16..16384 each")
+    if not 1 <= config.display.fps <= 240:
+        complain("display", "fps", f"{config.display.fps} is out of range; expected 1..240")
+    if config.display.preview_seconds <= 0:
+        complain("display", "preview_seconds", "expected a positive number of seconds")
+    if config.display.font is not None and not config.display.font.is_file():
+        complain("display", "font", f"font file {config.display.font} does not exist")
+    if not 0.005 <= config.display.text_size <= 0.3:
+        complain("display", "text_size", "expected a fraction of the screen height, 0.005..0.3")
+    if not 0 <= config.osc.port <= 65535:
+        complain("osc", "port", f"{config.osc.port} is not a UDP port; expected 0..65535")
+    for network in config.osc.allow:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            complain("osc", "allow", f"{network!r} is not an address or CIDR range")
+    if config.audio.backend not in AUDIO_BACKENDS:
+        expected = ", ".join(AUDIO_BACKENDS)
+        complain("audio", "backend", f"{config.audio.backend!r} is unknown; expected {expected}")
+    if config.audio.sample_rate not in (22050, 44100, 48000, 88200, 96000):
+        complain("audio", "sample_rate", "expected 22050, 44100, 48000, 88200 or 96000")
+    if config.audio.buffer_size not in (64, 128, 256, 512, 1024, 2048, 4096):
+        complain("audio", "buffer_size", "expected a power of two from 64 to 4096")
+    if not 1 <= config.audio.channels <= 64:
+        complain("audio", "channels", "expected 1..64 output channels")
+    if config.intake.settle_seconds < 0 or config.intake.rescan_seconds <= 0:
+        complain("intake", "settle_seconds", "expected settle_seconds >= 0 and rescan_seconds > 0")
+    sequences = set(config.event.sequences)
+    themes = set(config.event.themes)
+    for name, crossing in config.event.parcours.items():
+        for sequence, theme in crossing.items():
+            if sequence not in sequences or theme not in themes:
+                complain("event", "parcours",
+                         f"parcours {name!r}: {sequence} = {theme!r} is not a sequence and a "
+                         "theme of [event]")
+    return problems

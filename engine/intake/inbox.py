@@ -1,0 +1,108 @@
+"""Watching the inbox: a file is handed on only once it has stopped changing.
+
+Transcripteurs copy files over network shares; a half-copied file must never be read.
+A file is *settled* when its size and modification time have not changed for
+`settle_seconds`; copy tools' temporary names (`.part`, `~`, `.tmp`, dot-files) are
+waited for until renamed. A periodic rescan backs up inotify, which says nothing on
+some shares and nothing at all for files present before the start.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.watch import FolderWatch
+
+log = logging.getLogger(__name__)
+TEMPORARY_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".download", "~")
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A settled file in the inbox, ready to be taken."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+def is_temporary(path: Path) -> bool:
+    """Names copy tools use while a file is still being written."""
+    name = path.name
+    return name.startswith(".") or name.lower().endswith(TEMPORARY_SUFFIXES)
+
+
+class InboxWatcher:
+    """Turns inbox activity into `Dropped` messages on `out`, each settled file once."""
+
+    def __init__(self, inbox: Path, out: queue.SimpleQueue[Dropped], settle_seconds: float,
+                 rescan_seconds: float) -> None:
+        self.inbox = inbox
+        self.out = out
+        self.settle = settle_seconds
+        self.rescan_every = rescan_seconds
+        self.watch = FolderWatch([inbox], recursive=True)
+        self.pending: dict[Path, tuple[int, int, float]] = {}
+        self.handed: dict[Path, tuple[int, int]] = {}
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="inbox-settle", daemon=True)
+
+    def start(self) -> None:
+        self.inbox.mkdir(parents=True, exist_ok=True)
+        self.watch.start()
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=5)
+        self.watch.stop()
+
+    def _run(self) -> None:
+        next_rescan = 0.0
+        while not self.stopping.wait(0.05):
+            now = time.monotonic()
+            if now >= next_rescan:
+                self._rescan()
+                next_rescan = now + self.rescan_every
+            for path in self.watch.drain():
+                self._consider(path, now)
+            self._settle(now)
+
+    def _rescan(self) -> None:
+        try:
+            paths = [p for p in self.inbox.rglob("*") if p.is_file()]
+        except OSError as error:
+            log.warning("%s: cannot scan the inbox: %s", self.inbox, error)
+            return
+        now = time.monotonic()
+        for path in paths:
+            self._consider(path, now)
+
+    def _consider(self, path: Path, now: float) -> None:
+        if is_temporary(path) or path in self.pending:
+            return
+        try:
+            stat = path.lstat()
+        except OSError:
+            return
+        if self.handed.get(path) != (stat.st_size, stat.st_mtime_ns):
+            self.pending[path] = (stat.st_size, stat.st_mtime_ns, now)
+
+    def _settle(self, now: float) -> None:
+        for path, (size, mtime, since) in list(self.pending.items()):
+            try:
+                stat = path.lstat()
+            except OSError:
+                del self.pending[path]
+                continue
+            if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
+                self.pending[path] = (stat.st_size, stat.st_mtime_ns, now)
+            elif now - since >= self.settle:
+                del self.pending[path]
+                self.handed[path] = (size, mtime)
+                self.out.put(Dropped(path, size, mtime))

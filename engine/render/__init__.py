@@ -1,0 +1,1 @@
+"""Everything that touches GL: surfaces, shaders, layers. Main thread only."""

@@ -1,0 +1,144 @@
+"""Draws a scene's layers, bottom first, into the frame target.
+
+Layers blend with premultiplied alpha: every shader's output is premultiplied and
+scaled by the layer's opacity in the shader prologue, so one blend table serves all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import moderngl
+import numpy as np
+
+from engine.clock import Tick
+from engine.problems import Problem
+from engine.render.glyphs import GlyphAtlas, layout
+from engine.render.library import ShaderLibrary
+from engine.render.surface import FrameTarget
+from engine.render.text import TextBatch, instances
+from engine.world.carte import Carte
+from engine.world.scene import CONTRIBUTION_INPUTS, LayerSpec, Scene
+
+BLEND_FUNCS = {
+    "normal": (moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA),
+    "add": (moderngl.ONE, moderngl.ONE),
+    "screen": (moderngl.ONE, moderngl.ONE_MINUS_SRC_COLOR),
+    "multiply": (moderngl.DST_COLOR, moderngl.ONE_MINUS_SRC_ALPHA),
+}
+OVERLAY_INK = (1.0, 0.45, 0.3, 1.0)
+
+
+@dataclass(frozen=True)
+class FrameInputs:
+    """Everything a frame's uniforms are made of, besides the layers' own parameters."""
+
+    tick: Tick
+    audio_level: float = 0.0
+    audio_bands: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+
+
+class ContributionCards:
+    """The contributions as text cards: rows are laid out once per item, appended as
+    items arrive, and rebuilt only when the layer's look changes."""
+
+    def __init__(self, ctx: moderngl.Context, atlas: GlyphAtlas, text_size: float) -> None:
+        self.atlas = atlas
+        self.text_size = text_size
+        self.batch = TextBatch(ctx, atlas)
+        self.rows: list[np.ndarray] = []
+        self.look: tuple[Any, ...] = ()
+        self.version = -1
+
+    def update(self, carte: Carte, params: dict[str, Any]) -> None:
+        look = (params["size"], params["width"], params["color"])
+        if look != self.look:
+            self.rows, self.look, self.version = [], look, -1
+        if carte.version == self.version:
+            return
+        size = self.text_size * params["size"] / self.atlas.pixel_size
+        wrap_width = params["width"] * self.atlas.pixel_size
+        for placed in carte.placed[len(self.rows):]:
+            quads = layout(self.atlas, placed.contribution.text, wrap_width)
+            self.rows.append(instances(quads, (placed.x, placed.y, size, placed.born),
+                                       params["color"]))
+        self.batch.set(np.concatenate(self.rows) if self.rows else np.empty((0, 16), "f4"))
+        self.version = carte.version
+
+    def draw(self, resolution: tuple[int, int], time: float, opacity: float,
+             drift: float) -> None:
+        self.batch.draw(resolution, time, opacity, drift)
+
+    def release(self) -> None:
+        self.batch.release()
+
+
+class Compositor:
+    """Owns the GL objects that turn a scene, the carte and the time into a frame."""
+
+    def __init__(self, ctx: moderngl.Context, shaders: ShaderLibrary, atlas: GlyphAtlas,
+                 text_size: float) -> None:
+        self.ctx = ctx
+        self.shaders = shaders
+        self.cards = ContributionCards(ctx, atlas, text_size)
+        self.overlay = TextBatch(ctx, atlas)
+        self.overlay_text = ""
+
+    def render(self, scene: Scene, carte: Carte, inputs: FrameInputs,
+               target: FrameTarget) -> None:
+        target.fbo.use()
+        self.ctx.clear(0.0, 0.0, 0.0, 1.0)
+        self.ctx.enable(moderngl.BLEND)
+        for layer in scene.layers:
+            if layer.enabled and layer.opacity > 0:
+                self.ctx.blend_func = BLEND_FUNCS[layer.blend]
+                self._draw_layer(layer, carte, inputs, target.size)
+        self.ctx.blend_func = BLEND_FUNCS["normal"]
+
+    def _draw_layer(self, layer: LayerSpec, carte: Carte, inputs: FrameInputs,
+                    resolution: tuple[int, int]) -> None:
+        tick = inputs.tick
+        if layer.kind == "contributions":
+            params = {i.name: i.default for i in CONTRIBUTION_INPUTS} | dict(layer.params)
+            self.cards.update(carte, params)
+            self.cards.draw(resolution, tick.time, layer.opacity, params["drift"])
+            return
+        loaded = self.shaders.get(layer.shader or "")
+        if loaded is None:
+            return
+        since = tick.time - carte.last_arrival if carte.last_arrival is not None else 1e6
+        builtins = {"time": tick.time, "delta": tick.delta, "frame": tick.frame,
+                    "resolution": resolution, "audioLevel": inputs.audio_level,
+                    "audioBands": inputs.audio_bands, "contributions": float(len(carte)),
+                    "sinceArrival": since, "carte_opacity": layer.opacity}
+        for name, value in builtins.items():
+            loaded.set(name, value)
+        for spec in loaded.source.inputs:
+            value = layer.params.get(spec.name, spec.default)
+            try:
+                loaded.set(spec.name, spec.clamp(value))
+            except (TypeError, ValueError):
+                loaded.set(spec.name, spec.default)
+        loaded.vao.render(moderngl.TRIANGLE_STRIP)
+
+    def draw_overlay(self, problems: list[Problem], target: FrameTarget) -> None:
+        """Show the current problems in the top-left corner, over everything."""
+        text = "\n".join(str(p) for p in problems[:8])
+        if text != self.overlay_text:
+            self.overlay_text = text
+            atlas = self.cards.atlas
+            quads = layout(atlas, text, 1e9, centred=False) if text else np.empty((0, 8), "f4")
+            size = 0.022 / atlas.pixel_size
+            shadow = instances(quads, (-0.97 + 0.002, 0.95 - 0.003, size, -1.0), (0, 0, 0, 0.9))
+            ink = instances(quads, (-0.97, 0.95, size, -1.0), OVERLAY_INK)
+            self.overlay.set(np.concatenate([shadow, ink]))
+        if text:
+            target.fbo.use()
+            self.ctx.enable(moderngl.BLEND)
+            self.ctx.blend_func = BLEND_FUNCS["normal"]
+            self.overlay.draw(target.size, 0.0)
+
+    def release(self) -> None:
+        self.cards.release()
+        self.overlay.release()

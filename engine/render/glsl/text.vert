@@ -1,0 +1,32 @@
+#version 330 core
+// One instance per glyph. Cards (born >= 0) live in map space, -1..1 on the short
+// side, bloom in and drift slowly; overlays (born < 0) sit still in NDC.
+in vec2 corner;
+in vec4 quad;      // x, y, w, h in atlas pixels, y down, relative to the anchor
+in vec4 tex;       // u0, v0, u1, v1
+in vec4 anchor;    // x, y, size (screen heights per atlas pixel), born (seconds)
+in vec4 color;
+uniform vec2 resolution;
+uniform float time;
+uniform float drift;
+out vec2 v_tex;
+out vec4 v_color;
+
+void main() {
+    vec2 centre = anchor.xy;
+    float size = anchor.z;
+    float alpha = 1.0;
+    if (anchor.w >= 0.0) {
+        float bloom = smoothstep(0.0, 1.6, max(time - anchor.w, 0.0));
+        float seed = fract(sin(dot(anchor.xy, vec2(12.9898, 78.233))) * 43758.5453) * 6.2831;
+        centre += drift * vec2(sin(time * 0.07 + seed), cos(time * 0.05 + seed * 1.3));
+        centre.x *= resolution.y / resolution.x;
+        size *= mix(1.3, 1.0, bloom);
+        alpha = bloom;
+    }
+    vec2 pixel = quad.xy + corner * quad.zw;
+    vec2 offset = vec2(pixel.x, -pixel.y) * size * 2.0 * vec2(resolution.y / resolution.x, 1.0);
+    gl_Position = vec4(centre + offset, 0.0, 1.0);
+    v_tex = mix(tex.xy, tex.zw, corner);
+    v_color = vec4(color.rgb, color.a * alpha);
+}

@@ -1,0 +1,87 @@
+"""Draws many text blocks as one instanced call over the glyph atlas."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import moderngl
+import numpy as np
+
+from engine.render.glyphs import GlyphAtlas
+
+# Per-instance floats: quad (4), tex (4), anchor (4), color (4).
+STRIDE = 16
+
+
+def internal_program(ctx: moderngl.Context, name: str) -> moderngl.Program:
+    """The engine's own GLSL pair `glsl/NAME.vert` + `glsl/NAME.frag`."""
+    folder = resources.files("engine.render") / "glsl"
+    return ctx.program(vertex_shader=(folder / f"{name}.vert").read_text(encoding="utf-8"),
+                       fragment_shader=(folder / f"{name}.frag").read_text(encoding="utf-8"))
+
+
+def instances(quads: np.ndarray, anchor: tuple[float, float, float, float],
+              color: tuple[float, float, float, float]) -> np.ndarray:
+    """Glyph quads of one text block made into instance rows for `TextBatch`."""
+    rows = np.empty((len(quads), STRIDE), dtype=np.float32)
+    rows[:, :8] = quads
+    rows[:, 8:12] = anchor
+    rows[:, 12:16] = color
+    return rows
+
+
+class TextBatch:
+    """A growable instance buffer drawn with the text program in one call."""
+
+    def __init__(self, ctx: moderngl.Context, atlas: GlyphAtlas) -> None:
+        self.ctx = ctx
+        self.atlas = atlas
+        self.program = internal_program(ctx, "text")
+        self.texture = ctx.texture((atlas.pixels.shape[1], atlas.pixels.shape[0]), 1,
+                                   dtype="f1")
+        self.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self.corners = ctx.buffer(np.array([0, 0, 1, 0, 0, 1, 1, 1], dtype="f4"))
+        self.capacity = 0
+        self.count = 0
+        self.buffer: moderngl.Buffer | None = None
+        self.vao: moderngl.VertexArray | None = None
+
+    def set(self, rows: np.ndarray) -> None:
+        """Replace the batch's glyphs; grows the GPU buffer geometrically."""
+        self.count = len(rows)
+        if self.count > self.capacity or self.buffer is None:
+            self.capacity = max(1024, self.count * 2)
+            self._release_buffer()
+            self.buffer = self.ctx.buffer(reserve=self.capacity * STRIDE * 4)
+            self.vao = self.ctx.vertex_array(self.program, [
+                (self.corners, "2f", "corner"),
+                (self.buffer, "4f 4f 4f 4f/i", "quad", "tex", "anchor", "color"),
+            ])
+        if self.count:
+            self.buffer.write(np.ascontiguousarray(rows, dtype=np.float32))
+
+    def draw(self, resolution: tuple[int, int], time: float, opacity: float = 1.0,
+             drift: float = 0.0) -> None:
+        if not self.count or self.vao is None:
+            return
+        if self.atlas.dirty:
+            self.texture.write(self.atlas.pixels)
+            self.atlas.dirty = False
+        self.texture.use(0)
+        uniforms = {"atlas": 0, "resolution": resolution, "time": time, "opacity": opacity,
+                    "drift": drift}
+        for name, value in uniforms.items():
+            if name in self.program:
+                self.program[name].value = value
+        self.vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=self.count)
+
+    def _release_buffer(self) -> None:
+        if self.vao is not None:
+            self.vao.release()
+        if self.buffer is not None:
+            self.buffer.release()
+
+    def release(self) -> None:
+        self._release_buffer()
+        for obj in (self.texture, self.corners, self.program):
+            obj.release()

@@ -1,0 +1,1 @@
+"""What the carte holds: contributions, their places, the scene being shown."""

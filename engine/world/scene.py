@@ -1,0 +1,179 @@
+"""Scenes: TOML files listing the layers to draw, bottom first.
+
+    title = "Champ des pensées"
+    [[layers]]
+    kind = "field"            # a full-screen shader from shaders/
+    shader = "champ"
+    blend = "normal"          # normal | add | screen | multiply
+    opacity = 1.0
+    [layers.params]           # the shader's declared inputs
+    flow = 0.35
+    [[layers]]
+    kind = "contributions"    # the contributions as text cards
+
+Loading checks every key against what the layer kind and its shader declare, so an
+artist learns the file and line of a mistake; a broken scene never replaces a good one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.lastgood import LastGood
+from engine.problems import Problem, ProblemError
+from engine.render.shader import ShaderInput, ShaderSource
+from engine.tomlfile import locate, read_toml
+
+BLENDS = ("normal", "add", "screen", "multiply")
+LAYER_KEYS = {"kind", "name", "shader", "blend", "opacity", "enabled", "params"}
+SCENE_KEYS = {"title", "layers"}
+
+# Parameters of the built-in contributions layer, declared like shader inputs.
+CONTRIBUTION_INPUTS = (
+    ShaderInput("size", "float", 1.0, 0.25, 4.0, "Text size"),
+    ShaderInput("drift", "float", 0.012, 0.0, 0.1, "Drift"),
+    ShaderInput("width", "float", 18.0, 6.0, 60.0, "Line length (em)"),
+    ShaderInput("color", "color", (0.96, 0.93, 0.86, 1.0), None, None, "Ink"),
+)
+LAYER_KINDS = ("field", "contributions")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer as the scene file describes it."""
+
+    name: str
+    kind: str
+    shader: str | None = None
+    blend: str = "normal"
+    opacity: float = 1.0
+    enabled: bool = True
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A named, ordered stack of layers."""
+
+    name: str
+    path: Path
+    title: str
+    layers: tuple[LayerSpec, ...]
+
+
+ShaderLookup = Callable[[str], ShaderSource | None]
+
+
+def layer_inputs(spec: LayerSpec, shaders: ShaderLookup) -> tuple[ShaderInput, ...]:
+    """The parameters a layer accepts: its shader's inputs or the built-in ones."""
+    if spec.kind == "contributions":
+        return CONTRIBUTION_INPUTS
+    source = shaders(spec.shader) if spec.shader else None
+    return source.inputs if source else ()
+
+
+def load_scene(path: Path, shaders: ShaderLookup) -> Scene:
+    """Read and validate a scene file; raise `ProblemError` with every located problem."""
+    raw, text = read_toml(path)
+    problems: list[Problem] = []
+
+    def complain(where: tuple[str | int, ...], message: str) -> None:
+        problems.append(Problem(path, locate(text, where), message))
+
+    for key in raw.keys() - SCENE_KEYS:
+        complain((key,), f"unknown key {key!r}; a scene has {', '.join(sorted(SCENE_KEYS))}")
+    entries = raw.get("layers", [])
+    if not isinstance(entries, list) or not entries:
+        complain(("layers",), "a scene needs at least one [[layers]] table")
+        entries = []
+    layers = []
+    for index, entry in enumerate(entries):
+        layer = _load_layer(index, entry, shaders, complain)
+        if layer is not None:
+            layers.append(layer)
+    title = raw.get("title", path.stem)
+    if not isinstance(title, str):
+        complain(("title",), "title must be a string")
+    if problems:
+        raise ProblemError(problems)
+    return Scene(path.stem, path, str(title), tuple(layers))
+
+
+def _load_layer(index: int, entry: Any, shaders: ShaderLookup,
+                complain: Callable[[tuple[str | int, ...], str], None]) -> LayerSpec | None:
+    where = ("layers", index)
+    label = f"layer {index + 1}"
+    if not isinstance(entry, dict):
+        complain(where, f"{label} must be a table")
+        return None
+    count_before = _Counter(complain)
+    for key in entry.keys() - LAYER_KEYS:
+        count_before(("layers", index, key),
+                     f"{label}: unknown key {key!r}; expected {', '.join(sorted(LAYER_KEYS))}")
+    kind = entry.get("kind")
+    if kind not in LAYER_KINDS:
+        count_before(("layers", index, "kind"),
+                     f"{label}: kind {kind!r} is unknown; expected one of {', '.join(LAYER_KINDS)}")
+        return None
+    shader = entry.get("shader")
+    if kind == "field":
+        if not isinstance(shader, str):
+            count_before(("layers", index, "shader"), f"{label}: a field layer needs shader = NAME")
+            return None
+        if shaders(shader) is None:
+            count_before(("layers", index, "shader"),
+                         f"{label}: shader {shader!r} not found or not valid in the shaders folder")
+            return None
+    blend = entry.get("blend", "normal")
+    if blend not in BLENDS:
+        count_before(("layers", index, "blend"),
+                     f"{label}: blend {blend!r} is unknown; expected one of {', '.join(BLENDS)}")
+    opacity = entry.get("opacity", 1.0)
+    if isinstance(opacity, bool) or not isinstance(opacity, int | float) or not 0 <= opacity <= 1:
+        count_before(("layers", index, "opacity"), f"{label}: opacity must be a number 0..1")
+    enabled = entry.get("enabled", True)
+    if not isinstance(enabled, bool):
+        count_before(("layers", index, "enabled"), f"{label}: enabled must be true or false")
+    spec = LayerSpec(str(entry.get("name", shader or kind)), kind, shader, str(blend))
+    inputs = {i.name: i for i in layer_inputs(spec, shaders)}
+    params: dict[str, Any] = {}
+    raw_params = entry.get("params", {})
+    if not isinstance(raw_params, dict):
+        count_before(("layers", index, "params"), f"{label}: params must be a table")
+        raw_params = {}
+    for name, value in raw_params.items():
+        where_param = ("layers", index, "params", name)
+        if name not in inputs:
+            known = ", ".join(inputs) or "none"
+            count_before(where_param, f"{label}: parameter {name!r} is not declared; "
+                                      f"declared: {known}")
+            continue
+        try:
+            params[name] = inputs[name].clamp(value)
+        except (TypeError, ValueError) as error:
+            count_before(where_param, f"{label}: parameter {name!r}: {error}")
+    if count_before.count:
+        return None
+    return LayerSpec(spec.name, kind, shader, str(blend), float(opacity), bool(enabled), params)
+
+
+class _Counter:
+    """Forwards complaints and counts them, so a layer with any problem is dropped."""
+
+    def __init__(self, complain: Callable[[tuple[str | int, ...], str], None]) -> None:
+        self.complain = complain
+        self.count = 0
+
+    def __call__(self, where: tuple[str | int, ...], message: str) -> None:
+        self.count += 1
+        self.complain(where, message)
+
+
+class SceneLibrary(LastGood[Scene]):
+    """The scenes folder, each scene at its last good version."""
+
+    def __init__(self, folder: Path, shaders: ShaderLookup) -> None:
+        super().__init__(folder, ".toml", lambda path: load_scene(path, shaders))
