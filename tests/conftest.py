@@ -1,0 +1,73 @@
+"""Shared fixtures: a real EGL context, a throwaway project, and leak checks."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import moderngl
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """Every thread a test starts must be stopped and joined by the end of the test."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 2.0
+    while True:
+        leaked = [t for t in set(threading.enumerate()) - before if t.is_alive()]
+        if not leaked or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not leaked, f"threads left running: {[t.name for t in leaked]}"
+
+
+@pytest.fixture(scope="session")
+def egl() -> Iterator[moderngl.Context]:
+    ctx = moderngl.create_standalone_context(backend="egl", require=330)
+    yield ctx
+    ctx.release()
+
+
+@pytest.fixture
+def ctx(egl: moderngl.Context) -> Iterator[moderngl.Context]:
+    """The EGL context, with GL's error flag checked before and after the test."""
+    assert egl.error == "GL_NO_ERROR"
+    yield egl
+    assert egl.error == "GL_NO_ERROR"
+    egl.blend_func = moderngl.DEFAULT_BLENDING
+    egl.disable(moderngl.BLEND)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the shipped config, scenes and shaders in a temp folder; returns the
+    config path. Tests edit these copies, never the repository's files."""
+    for folder in ("scenes", "shaders"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "inbox").mkdir()
+    config = tmp_path / "config.toml"
+    shutil.copy(ROOT / "config.toml", config)
+    return config
+
+
+def set_config(config: Path, section: str, key: str, value: str) -> None:
+    """Replace `key = ...` inside `[section]` of a config file (value is TOML text)."""
+    lines = config.read_text(encoding="utf-8").splitlines()
+    current = ""
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            current = stripped.strip("[]")
+        elif current == section and stripped.split("=")[0].strip() == key:
+            lines[index] = f"{key} = {value}"
+            break
+    else:
+        raise KeyError(f"[{section}] {key} not in {config}")
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")

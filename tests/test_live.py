@@ -1,0 +1,127 @@
+"""The running loop: artists' saves reload, dropped texts appear, threads stop."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.conftest import set_config
+from tests.engines import make_engine, step_until
+from tests.pixels import mean_colour
+
+FLAT = "void main() {{ gl_FragColor = vec4({}, 1.0); }}\n"
+
+
+def flat_project(project: Path) -> Path:
+    """A scene with a flat-colour field under the contributions, for exact checks."""
+    (project.parent / "shaders" / "aplat.glsl").write_text(FLAT.format("0.0, 0.0, 0.5"))
+    (project.parent / "scenes" / "champ.toml").write_text(
+        '[[layers]]\nkind = "field"\nshader = "aplat"\n[[layers]]\nkind = "contributions"\n')
+    return project.parent / "shaders" / "aplat.glsl"
+
+
+def colour_is(engine, rgb: tuple[float, float, float]) -> bool:
+    return bool(abs(mean_colour(engine.target.pixels()) - rgb).max() < 0.02)
+
+
+def test_saving_a_shader_recompiles_within_a_second(project: Path) -> None:
+    shader = flat_project(project)
+    engine = make_engine(project, live=True)
+    engine.start()
+    try:
+        step_until(engine, lambda: colour_is(engine, (0.0, 0.0, 0.5)), 1.0)
+        shader.write_text(FLAT.format("0.5, 0.25, 0.0"))
+        took = step_until(engine, lambda: colour_is(engine, (0.5, 0.25, 0.0)), 2.0)
+        assert took < 1.0
+        # A save with a syntax error leaves the last good picture and says where.
+        shader.write_text("void main() {\n  gl_FragColor = vec4(1.0)\n}\n")
+        step_until(engine, lambda: bool(engine.problems()), 2.0)
+        assert engine.problems()[0].line == 3
+        corner = engine.target.pixels()[-40:, -80:]
+        assert abs(mean_colour(corner) - (0.5, 0.25, 0.0)).max() < 0.02
+    finally:
+        engine.close()
+
+
+def test_editing_a_scene_reloads_it_and_a_broken_one_is_kept_out(project: Path) -> None:
+    flat_project(project)
+    scene = project.parent / "scenes" / "champ.toml"
+    engine = make_engine(project, live=True)
+    engine.start()
+    try:
+        step_until(engine, lambda: colour_is(engine, (0.0, 0.0, 0.5)), 1.0)
+        scene.write_text('[[layers]]\nkind = "field"\nshader = "aplat"\nopacity = 0.5\n')
+        step_until(engine, lambda: colour_is(engine, (0.0, 0.0, 0.25)), 2.0)
+        scene.write_text('[[layers]]\nkind = "field"\nshader = "aplat"\nblend = "dodge"\n')
+        step_until(engine, lambda: bool(engine.problems()), 2.0)
+        [problem] = engine.problems()
+        assert (problem.file, problem.line) == (scene, 4)
+        assert "blend 'dodge' is unknown" in problem.message
+        assert engine.scene.layers[0].opacity == 0.5  # the previous scene stays
+    finally:
+        engine.close()
+
+
+def test_text_dropped_in_the_inbox_appears_within_a_second(project: Path) -> None:
+    flat_project(project)
+    inbox = project.parent / "inbox"
+    engine = make_engine(project, live=True)
+    engine.start()
+    try:
+        for _ in range(5):
+            engine.step()
+        (inbox / "democratie").mkdir()
+        started = time.monotonic()
+        (inbox / "democratie" / "idée.txt").write_text("Décider ensemble, vraiment.\n")
+        step_until(engine, lambda: len(engine.carte) == 1, 2.0)
+        assert time.monotonic() - started < 1.0
+        placed = engine.carte.placed[0]
+        assert placed.contribution.text == "Décider ensemble, vraiment."
+        assert placed.contribution.tags.theme == "démocratie"
+    finally:
+        engine.close()
+
+
+def test_half_written_and_temporary_files_wait(project: Path) -> None:
+    flat_project(project)
+    set_config(project, "intake", "settle_seconds", "1.0")  # far above the 0.25 s pauses
+    inbox = project.parent / "inbox"
+    engine = make_engine(project, live=True)
+    engine.start()
+    try:
+        partial = inbox / "long.txt.part"
+        partial.write_text("Une contribution copiée lentement")
+        slow = inbox / "lent.txt"
+        with slow.open("w", encoding="utf-8") as writing:
+            for word in ("Écrire ", "lentement ", "sur ", "le ", "partage."):
+                writing.write(word)
+                writing.flush()
+                deadline = time.monotonic() + 0.25
+                while time.monotonic() < deadline:
+                    engine.step()
+                assert len(engine.carte) == 0  # never read while it grows
+        step_until(engine, lambda: len(engine.carte) == 1, 3.0)
+        assert engine.carte.placed[0].contribution.text == "Écrire lentement sur le partage."
+        partial.rename(inbox / "long.txt")  # the copy tool's final rename
+        step_until(engine, lambda: len(engine.carte) == 2, 3.0)
+    finally:
+        engine.close()
+
+
+def test_the_same_text_twice_is_one_contribution(project: Path) -> None:
+    flat_project(project)
+    inbox = project.parent / "inbox"
+    engine = make_engine(project, live=True)
+    engine.start()
+    try:
+        (inbox / "a.txt").write_text("Même idée")
+        (inbox / "b.txt").write_text("Même idée")
+        (inbox / "c.txt").write_text("Autre idée")
+        step_until(engine, lambda: len(engine.carte) == 2, 2.0)
+        deadline = time.monotonic() + 0.8
+        while time.monotonic() < deadline:
+            engine.step()
+        assert sorted(p.contribution.text for p in engine.carte.placed) == \
+            ["Autre idée", "Même idée"]
+    finally:
+        engine.close()

@@ -1,0 +1,135 @@
+"""What the audience sees: the default scene, parameters, layers and error overlay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.intake.intake import Arrived
+from engine.world.contribution import Contribution, Tags
+from tests.engines import make_engine
+from tests.pixels import difference, is_blank, luminance, mean_colour
+
+
+def rgb(expected: tuple[float, float, float]) -> object:
+    return pytest.approx(np.array(expected), abs=0.01)
+
+
+def frame(engine, frames: int = 1) -> np.ndarray:
+    for _ in range(frames):
+        engine.step()
+    return engine.target.pixels().copy()
+
+
+def test_default_scene_is_alive_on_an_empty_inbox(project: Path) -> None:
+    engine = make_engine(project)
+    try:
+        first = frame(engine)
+        later = frame(engine, 90)  # three seconds of show time
+        assert not is_blank(first)
+        assert difference(first, later) > 0.002  # it moves, slowly
+        assert luminance(later).mean() < 0.5  # a dark ground text can sit on
+    finally:
+        engine.close()
+
+
+def test_scene_parameter_changes_the_pixels(project: Path) -> None:
+    scene = project.parent / "scenes" / "champ.toml"
+    engine = make_engine(project)
+    try:
+        before = frame(engine)
+    finally:
+        engine.close()
+    text = scene.read_text(encoding="utf-8").replace(
+        'opacity = 1.0\n\n[[layers]]', 'opacity = 0.3\n\n[[layers]]', 1)
+    scene.write_text(text, encoding="utf-8")
+    dimmed_engine = make_engine(project)
+    try:
+        dimmed = frame(dimmed_engine)
+    finally:
+        dimmed_engine.close()
+    assert luminance(dimmed).mean() < luminance(before).mean() * 0.5
+
+
+def test_shader_input_from_the_scene_reaches_the_picture(project: Path) -> None:
+    shaders = project.parent / "shaders"
+    (shaders / "aplat.glsl").write_text(
+        '/*{"INPUTS": [{"NAME": "teinte", "TYPE": "color", "DEFAULT": [1, 0, 0, 1]}]}*/\n'
+        "void main() { gl_FragColor = teinte; }\n", encoding="utf-8")
+    scene = project.parent / "scenes" / "champ.toml"
+    scene.write_text('[[layers]]\nkind = "field"\nshader = "aplat"\n', encoding="utf-8")
+    engine = make_engine(project)
+    try:
+        assert mean_colour(frame(engine)) == rgb((1.0, 0.0, 0.0))
+    finally:
+        engine.close()
+    scene.write_text('[[layers]]\nkind = "field"\nshader = "aplat"\n'
+                     "[layers.params]\nteinte = [0.0, 0.5, 1.0, 1.0]\n", encoding="utf-8")
+    engine = make_engine(project)
+    try:
+        assert mean_colour(frame(engine)) == rgb((0.0, 0.5, 1.0))
+    finally:
+        engine.close()
+
+
+def test_blend_modes_combine_layers(project: Path) -> None:
+    shaders = project.parent / "shaders"
+    for name, colour in (("rouge", "0.6, 0.0, 0.0"), ("bleu", "0.0, 0.0, 0.6")):
+        (shaders / f"{name}.glsl").write_text(
+            f"void main() {{ gl_FragColor = vec4({colour}, 1.0); }}\n", encoding="utf-8")
+    scene = project.parent / "scenes" / "champ.toml"
+    results = {}
+    for blend in ("normal", "add", "multiply"):
+        scene.write_text(f'[[layers]]\nkind = "field"\nshader = "rouge"\n[[layers]]\n'
+                         f'kind = "field"\nshader = "bleu"\nblend = "{blend}"\n'
+                         f"opacity = 0.5\n", encoding="utf-8")
+        engine = make_engine(project)
+        try:
+            results[blend] = mean_colour(frame(engine))
+        finally:
+            engine.close()
+    assert results["normal"] == rgb((0.3, 0.0, 0.3))
+    assert results["add"] == rgb((0.6, 0.0, 0.3))
+    assert results["multiply"] == rgb((0.3, 0.0, 0.0))
+
+
+def test_a_contribution_appears_as_text(project: Path) -> None:
+    scene = project.parent / "scenes" / "champ.toml"
+    scene.write_text('[[layers]]\nkind = "contributions"\n', encoding="utf-8")
+    engine = make_engine(project)
+    try:
+        empty = frame(engine, 60)
+        text = Contribution("c0ffee", "text", "mot.txt", "Prendre soin des communs",
+                            Tags(theme="coopérations"))
+        engine.receive(Arrived(text))
+        shown = frame(engine, 60)  # the card blooms in over about 1.6 s
+        changed = np.abs(luminance(shown) - luminance(empty)) > 0.25
+        assert changed.sum() > 60  # glyph strokes at 320x180, not noise
+        rows, cols = np.nonzero(changed)
+        # coopérations is the lower-right pole of the map
+        assert cols.mean() > empty.shape[1] / 2 and rows.mean() > empty.shape[0] / 2
+    finally:
+        engine.close()
+
+
+def test_broken_shader_keeps_last_good_and_shows_the_error(project: Path) -> None:
+    shader = project.parent / "shaders" / "champ.glsl"
+    engine = make_engine(project)
+    try:
+        good = frame(engine)
+        lines = shader.read_text(encoding="utf-8").splitlines()
+        lines.append("float broken = ;")
+        shader.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        broken_line = len(lines)
+        assert engine.shaders.reload("champ") is False
+        problem = engine.problems()[0]
+        assert (problem.file, problem.line) == (shader, broken_line)
+        with_overlay = frame(engine)
+        top, bottom = with_overlay[: 30], with_overlay[30:]
+        reddish = (top[..., 0].astype(int) - top[..., 2].astype(int)) > 80
+        assert reddish.sum() > 50  # the overlay's warm ink, top-left
+        assert difference(bottom, good[30:]) < 0.02  # the last good field is still there
+    finally:
+        engine.close()
