@@ -1,8 +1,20 @@
-"""A contribution: what a participant brought, with the event's tags."""
+"""A contribution: what a participant brought, with the event's tags and its payload.
+
+Intake decodes files (in worker processes) into these CPU-side payloads; the renderer
+and the soundscape read only the fields of their kind. Arrays are excluded from
+equality so contributions compare by identity of content (`id`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import numpy as np
+
+KINDS = ("text", "keywords", "image", "animation", "video", "sound", "data", "drawing")
+
+Colour = tuple[float, float, float]
+Point = tuple[float, float, float]  # x, y in 0..1 (y down), pressure 0..1
 
 
 @dataclass(frozen=True)
@@ -18,12 +30,41 @@ class Tags:
 
 
 @dataclass(frozen=True)
+class Clip:
+    """Sound at the engine's sample rate: float32 in -1..1, shape (frames, channels)."""
+
+    samples: np.ndarray = field(compare=False, repr=False)
+    sample_rate: int
+    envelope: tuple[float, ...] = ()  # peak level per 50 ms, 0..1
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+@dataclass(frozen=True)
 class Contribution:
     """One item on the carte. `id` is derived from the content, so the same bytes
-    dropped twice are the same contribution."""
+    dropped twice are the same contribution. Only the fields of its `kind` are set:
+
+    - text, keywords: `text` (keywords also in `tags.keywords`)
+    - image, drawing: `pixels` (RGBA uint8, height x width x 4), `palette`
+    - animation, video: `frames` (RGBA uint8, n x h x w x 4), `durations` (s), `palette`;
+      a video's sound track in `clip`
+    - sound: `clip`
+    - data: `series` (name, finite values)
+    - drawing: `strokes` when the source had vector strokes (SVG, live graffiti)
+    """
 
     id: str
     kind: str
     name: str
     text: str = ""
     tags: Tags = field(default_factory=Tags)
+    palette: tuple[Colour, ...] = ()
+    pixels: np.ndarray | None = field(default=None, compare=False, repr=False)
+    frames: np.ndarray | None = field(default=None, compare=False, repr=False)
+    durations: tuple[float, ...] = ()
+    clip: Clip | None = None
+    series: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    strokes: tuple[tuple[Point, ...], ...] = ()
