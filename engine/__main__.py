@@ -2,4 +2,6 @@
 
 from engine.cli import main
 
-raise SystemExit(main())
+# Guarded: decoder workers start with `spawn`, which imports this module again.
+if __name__ == "__main__":
+    raise SystemExit(main())

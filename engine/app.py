@@ -17,8 +17,8 @@ from pathlib import Path
 
 from engine.clock import Clock, Tick
 from engine.config import Config
-from engine.intake.inbox import is_temporary
-from engine.intake.intake import Arrived, Intake, Message, Refused, take
+from engine.intake.intake import Arrived, Intake, Message, Moderated
+from engine.journal.journal import Journal
 from engine.problems import Problem, ProblemError
 from engine.render.compositor import Compositor, FrameInputs
 from engine.render.glyphs import GlyphAtlas
@@ -61,9 +61,11 @@ class Engine:
         self.scene: Scene = scene
         self.carte = Carte(config.event.themes)
         self.atlas = GlyphAtlas(config.display.font)
-        self.compositor = Compositor(ctx, self.shaders, self.atlas, config.display.text_size)
+        self.compositor = Compositor(ctx, self.shaders, self.atlas, config.display.text_size,
+                                     config.display.picture_slots)
         self.target = FrameTarget(ctx, surface.size)
-        self.intake = Intake(config) if live else None
+        self.journal = Journal(config.paths.data / "journal.sqlite")
+        self.intake = Intake(config, self.journal)
         self.artist_files = FolderWatch([config.paths.shaders, config.paths.scenes]) \
             if live else None
         self.stopping = threading.Event()
@@ -71,28 +73,29 @@ class Engine:
         self.frame_seconds: deque[float] = deque(maxlen=600)
 
     def start(self) -> None:
-        """Start watching the inbox and the artists' folders (live runs only)."""
-        if self.intake is not None:
+        """Restore the journal's carte and start watching the inbox and the artists'
+        folders (live runs only)."""
+        if self.live:
             self.intake.start()
         if self.artist_files is not None:
             self.artist_files.start()
 
-    def take_inbox_now(self) -> None:
-        """Place what the inbox holds now, in name order (renders need no threads)."""
-        inbox = self.config.paths.inbox
-        if inbox.is_dir():
-            for path in sorted(p for p in inbox.rglob("*") if p.is_file() and not
-                               is_temporary(p)):
-                self.receive(take(path, self.config))
+    def restore_now(self) -> None:
+        """Place the journal's contributions before the first frame (renders)."""
+        for arrived in self.intake.restore():
+            self.receive(arrived)
 
     def receive(self, message: Message) -> None:
         if isinstance(message, Arrived):
-            placed = self.carte.add(message.contribution, max(self.tick.time, 0.0))
+            contribution = message.contribution
+            placed = self.carte.add(contribution, max(self.tick.time, 0.0), message.state)
             if placed is not None:
-                log.info("arrived: %s (%s) as %s", message.contribution.name,
-                         message.contribution.kind, message.contribution.id)
-        elif isinstance(message, Refused):
-            log.warning("refused: %s: %s", message.path.name, message.reason)
+                self.compositor.place(placed, self.carte)
+                if not message.restored:
+                    log.info("arrived: %s (%s) as %s", contribution.name, contribution.kind,
+                             contribution.id)
+        elif isinstance(message, Moderated) and self.carte.moderate(message.id, message.state):
+            log.info("%s is now %s", message.id, message.state)
 
     def step(self) -> bool:
         """Draw one frame; False once the window was closed or a stop was requested."""
@@ -112,7 +115,7 @@ class Engine:
 
     def _drain(self, started: float) -> None:
         budget = self.config.intake.frame_budget_ms / 1000.0
-        if self.intake is not None:
+        if self.live:
             while time.perf_counter() - started < budget:
                 try:
                     self.receive(self.intake.messages.get_nowait())
@@ -175,8 +178,12 @@ class Engine:
 
     def close(self) -> None:
         """Stop threads, then release GL objects, then the surface."""
-        if self.intake is not None:
+        if self.live:
             self.intake.stop()
+        else:
+            for worker in self.intake.workers:
+                worker.stop()
+        self.journal.close()
         if self.artist_files is not None:
             self.artist_files.stop()
         self.compositor.release()

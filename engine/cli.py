@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--display", type=int, help="monitor index to open the window on")
     run.add_argument("--size", type=size_argument, help="window or frame size, WxH")
     run.add_argument("--seconds", type=float, help="stop cleanly after this many seconds")
+    run.add_argument("--demo", action="store_true",
+                     help="drop the project's sample contributions into the inbox over time")
 
     render = with_config(commands.add_parser("render", help="render a frame to a file, "
                                              "deterministically (fixed time step)"))
@@ -55,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--size", type=size_argument, help="image size, WxH")
 
     with_config(commands.add_parser("check", help="validate config, scenes and shaders"))
+    with_config(commands.add_parser("ingest", help="take what the inbox holds now, then exit"))
+    listing = with_config(commands.add_parser("list", help="every file the journal knows"))
+    listing.add_argument("--json", action="store_true", help="the stable JSON form")
+    for state, verb in (("hidden", "hide"), ("shown", "show"), ("pinned", "pin")):
+        moderate = with_config(commands.add_parser(verb, help=f"mark a contribution {state}"))
+        moderate.add_argument("id", help="contribution id (see `carte list`)")
+        moderate.set_defaults(state=state)
     return parser
 
 
@@ -74,7 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return run(config, args)
-        return render(config, args)
+        if args.command == "render":
+            return render(config, args)
+        if args.command == "ingest":
+            return ingest(config)
+        if args.command == "list":
+            return listing(config, args.json)
+        return moderate(config, args.id, args.state)
     except ProblemError as error:
         print(error, file=sys.stderr)
         return 1
@@ -82,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(config: Config, args: argparse.Namespace) -> int:
     from engine.app import Engine
+    from engine.intake.demo import DemoFeeder
     from engine.render.surface import OffscreenSurface, WindowSurface, display_available
 
     display = config.display
@@ -111,11 +127,16 @@ def run(config: Config, args: argparse.Namespace) -> int:
         engine.request_stop()
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    demo = DemoFeeder(config.paths.inbox, config.paths.data / "demo") if args.demo else None
     try:
         engine.start()
+        if demo is not None:
+            demo.start()
         log.info("running scene %s on %s %dx%d", engine.scene_name, surface.kind, *surface.size)
         engine.run(seconds=args.seconds, preview=preview)
     finally:
+        if demo is not None:
+            demo.stop()
         engine.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -139,12 +160,71 @@ def render(config: Config, args: argparse.Namespace) -> int:
     engine = Engine(config, OffscreenSurface(args.size or config.display.size),
                     FixedClock(fps), live=False)
     try:
-        engine.take_inbox_now()
+        engine.restore_now()
         engine.run(frames=frames + 1)
         engine.target.save_png(args.out)
     finally:
         engine.close()
     print(args.out)
+    return 0
+
+
+def ingest(config: Config) -> int:
+    """Take every file in the inbox now: archive and journal it, or refuse it."""
+    from engine.intake.intake import Arrived, Intake, Refused
+    from engine.journal.journal import Journal
+
+    journal = Journal(config.paths.data / "journal.sqlite")
+    intake = Intake(config, journal)
+    try:
+        messages = intake.ingest_now()
+    finally:
+        for worker in intake.workers:
+            worker.stop()
+        journal.close()
+    taken = sum(isinstance(m, Arrived) for m in messages)
+    refused = [m for m in messages if isinstance(m, Refused)]
+    for message in refused:
+        print(f"refused: {message.name}: {message.reason}")
+    print(f"{taken} taken, {len(refused)} refused")
+    return 0
+
+
+def listing(config: Config, as_json: bool) -> int:
+    """Every file the journal knows, oldest first."""
+    import json
+
+    from engine.journal.journal import Journal
+
+    journal = Journal(config.paths.data / "journal.sqlite")
+    try:
+        entries = [entry.public() for entry in journal.entries()]
+    finally:
+        journal.close()
+    if as_json:
+        print(json.dumps({"contributions": entries}, ensure_ascii=False, indent=2))
+        return 0
+    for entry in entries:
+        tags = ", ".join(f"{k}={v}" for k, v in entry["tags"].items())
+        reason = f"  ({entry['reason']})" if entry["reason"] else ""
+        print(f"{entry['time']}  {entry['id'] or '-':16}  {entry['kind'] or '-':9}  "
+              f"{entry['state']:9}  {entry['name']}  {tags}{reason}")
+    return 0
+
+
+def moderate(config: Config, id: str, state: str) -> int:
+    """Record a moderation; a running engine applies it within a frame of noticing."""
+    from engine.journal.journal import Journal
+
+    journal = Journal(config.paths.data / "journal.sqlite")
+    try:
+        journal.moderate(id, state)
+    except KeyError as error:
+        print(error.args[0], file=sys.stderr)
+        return 1
+    finally:
+        journal.close()
+    print(f"{id} is now {state}")
     return 0
 
 

@@ -62,6 +62,7 @@ class DisplayConfig:
     overlay_errors: bool = True
     font: Path | None = None
     text_size: float = 0.03
+    picture_slots: int = 256
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,21 @@ class AudioConfig:
 
 @dataclass(frozen=True)
 class IntakeConfig:
-    """How the inbox is watched."""
+    """How the inbox is watched, and the caps that keep hostile files harmless."""
 
     settle_seconds: float = 0.4
     rescan_seconds: float = 5.0
-    max_text_chars: int = 4000
     frame_budget_ms: float = 4.0
+    workers: int = 2
+    decode_timeout: float = 20.0
+    worker_memory_mb: int = 1536
+    max_file_mb: int = 256
+    max_megapixels: float = 64.0
+    max_frames: int = 120
+    max_seconds: float = 60.0
+    max_text_chars: int = 4000
+    image_size: int = 1024
+    sidecar_wait_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,7 @@ class EventConfig:
     sequences: tuple[str, ...] = SEQUENCES
     parcours: dict[str, dict[str, str]] = field(default_factory=lambda: dict(PARCOURS))
     moments: tuple[str, ...] = MOMENTS
+    defaults: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -248,6 +259,9 @@ def _check_values(config: Config, text: str) -> list[Problem]:
         complain("display", "preview_seconds", "expected a positive number of seconds")
     if config.display.font is not None and not config.display.font.is_file():
         complain("display", "font", f"font file {config.display.font} does not exist")
+    if not 1 <= config.display.picture_slots <= 2048:
+        complain("display", "picture_slots", "expected 1..2048 (each slot is 256 KiB of GPU "
+                 "memory)")
     if not 0.005 <= config.display.text_size <= 0.3:
         complain("display", "text_size", "expected a fraction of the screen height, 0.005..0.3")
     if not 0 <= config.osc.port <= 65535:
@@ -266,8 +280,24 @@ def _check_values(config: Config, text: str) -> list[Problem]:
         complain("audio", "buffer_size", "expected a power of two from 64 to 4096")
     if not 1 <= config.audio.channels <= 64:
         complain("audio", "channels", "expected 1..64 output channels")
-    if config.intake.settle_seconds < 0 or config.intake.rescan_seconds <= 0:
+    intake = config.intake
+    if intake.settle_seconds < 0 or intake.rescan_seconds <= 0:
         complain("intake", "settle_seconds", "expected settle_seconds >= 0 and rescan_seconds > 0")
+    for key in ("workers", "decode_timeout", "worker_memory_mb", "max_file_mb", "max_megapixels",
+                "max_frames", "max_seconds", "max_text_chars", "image_size"):
+        if getattr(intake, key) <= 0:
+            complain("intake", key, "expected a positive number")
+    if intake.worker_memory_mb < 256:
+        complain("intake", "worker_memory_mb", "a decoder needs at least 256 MiB")
+    vocabulary = {"theme": config.event.themes, "sequence": config.event.sequences,
+                  "parcours": tuple(config.event.parcours), "moment": config.event.moments}
+    for key, value in config.event.defaults.items():
+        if key == "author":
+            continue
+        if key not in vocabulary:
+            complain("event.defaults", key, "expected theme, sequence, parcours, moment or author")
+        elif value not in vocabulary[key]:
+            complain("event.defaults", key, f"{value!r} is not one of the event's {key}s")
     sequences = set(config.event.sequences)
     themes = set(config.event.themes)
     for name, crossing in config.event.parcours.items():

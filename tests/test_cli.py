@@ -28,6 +28,8 @@ def carte(*args: str, env: dict[str, str] | None = None,
 
 def test_render_writes_the_same_non_blank_image_twice(project: Path, tmp_path: Path) -> None:
     (project.parent / "inbox" / "un.txt").write_text("Une carte sensible, à plusieurs mains.")
+    taken = carte("ingest", "--config", str(project))
+    assert taken.returncode == 0 and "1 taken, 0 refused" in taken.stdout, taken.stderr
     images = []
     for name in ("a.png", "b.png"):
         out = tmp_path / name

@@ -10,6 +10,7 @@ some shares and nothing at all for files present before the start.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -47,6 +48,7 @@ class InboxWatcher:
         self.settle = settle_seconds
         self.rescan_every = rescan_seconds
         self.watch = FolderWatch([inbox], recursive=True)
+        self.watched: tuple[int, int] | None = None
         self.pending: dict[Path, tuple[int, int, float]] = {}
         self.handed: dict[Path, tuple[int, int]] = {}
         self.stopping = threading.Event()
@@ -54,7 +56,6 @@ class InboxWatcher:
 
     def start(self) -> None:
         self.inbox.mkdir(parents=True, exist_ok=True)
-        self.watch.start()
         self.thread.start()
 
     def stop(self) -> None:
@@ -75,13 +76,29 @@ class InboxWatcher:
 
     def _rescan(self) -> None:
         try:
-            paths = [p for p in self.inbox.rglob("*") if p.is_file()]
+            identity = self.inbox.stat()
+            if self.watched != (identity.st_dev, identity.st_ino):
+                self._rewatch((identity.st_dev, identity.st_ino))
+            paths = [p for p in self.inbox.rglob("*") if p.is_file() or p.is_symlink()]
         except OSError as error:
-            log.warning("%s: cannot scan the inbox: %s", self.inbox, error)
+            if self.watched is not None:
+                log.warning("%s: the inbox is gone (%s); waiting for it", self.inbox,
+                            error.strerror)
+                self.watched = None
             return
+        self.handed = {p: s for p, s in self.handed.items() if os.path.lexists(p)}
         now = time.monotonic()
         for path in paths:
             self._consider(path, now)
+
+    def _rewatch(self, identity: tuple[int, int]) -> None:
+        """Watch the inbox folder as it is now (it may have been removed and made again)."""
+        if self.watched is not None or self.watch.observer is not None:
+            log.info("%s: the inbox folder changed; watching the new one", self.inbox)
+        self.watch.stop()
+        self.watch = FolderWatch([self.inbox], recursive=True)
+        self.watch.start()
+        self.watched = identity
 
     def _consider(self, path: Path, now: float) -> None:
         if is_temporary(path) or path in self.pending:

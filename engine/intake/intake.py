@@ -1,103 +1,324 @@
-"""The intake thread: settled inbox files become contributions for the frame loop.
+"""Intake: every settled inbox file ends archived and journaled, or refused with a reason.
 
-It reads and decodes off the main thread and puts small frozen messages on a queue;
-the frame loop places them. Files stay where they were dropped for now: the durable
-archive and journal take them over once they exist (see the intake issue).
+The invariant, kept across `kill -9` at any moment: a file leaves the inbox only after
+its bytes are in the archive (fsynced) and its entry is in the journal; a refused file
+is moved beside a `NAME.reason.txt`. A restart rescans the inbox and finishes any job
+half done, recognising what the journal already holds, so nothing is lost or doubled.
+
+Decoding runs in worker processes; this module's threads only move files, write the
+journal and put small frozen messages on `messages` for the frame loop.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import logging
+import os
 import queue
+import shutil
+import sqlite3
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.config import Config
-from engine.intake.decoders import Refusal, decoder_for
+from engine.intake.decode import Limits, Refusal
 from engine.intake.inbox import Dropped, InboxWatcher
-from engine.intake.tags import tags_from_folders
-from engine.world.contribution import Contribution
+from engine.intake.tags import combine, from_folders, is_sidecar, read_sidecar, sidecar_of
+from engine.intake.workers import DecoderWorker
+from engine.journal.archive import Archive, digest_file, sync_folder
+from engine.journal.cache import PayloadCache
+from engine.journal.journal import Entry, Journal, tags_from_dict
+from engine.world.contribution import Contribution, Tags
 
 log = logging.getLogger(__name__)
+MODERATION_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
 class Arrived:
-    """A new contribution, ready to be placed on the carte."""
+    """A contribution for the carte: new, or restored from the journal at start."""
 
     contribution: Contribution
+    state: str = "shown"
+    restored: bool = False
 
 
 @dataclass(frozen=True)
 class Refused:
-    """A file the carte cannot take, with the reason shown to whoever dropped it."""
+    """A file the carte cannot take, with the reason left beside it."""
 
-    path: Path
+    name: str
     reason: str
 
 
-Message = Arrived | Refused
+@dataclass(frozen=True)
+class Moderated:
+    """A moderator changed a contribution's state (shown, hidden, pinned)."""
+
+    id: str
+    state: str
 
 
-def contribution_from_file(path: Path, config: Config) -> Contribution:
-    """Read, decode and tag one inbox file; `Refusal` says why it cannot be used."""
-    inbox = config.paths.inbox
-    if path.is_symlink() or not path.resolve().is_relative_to(inbox.resolve()):
-        raise Refusal("links and files outside the inbox are not followed; copy the file in")
-    decoder = decoder_for(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise Refusal(f"cannot read the file: {error.strerror}") from error
-    decoded = decoder(data, config.intake)
-    tags, unknown = tags_from_folders(path, inbox, config.event)
-    if unknown:
-        log.warning("%s: folder name(s) %s are not themes, sequences, parcours or moments "
-                    "of [event]; ignored", path, ", ".join(repr(u) for u in unknown))
-    tags = replace(tags, keywords=decoded.keywords)
-    digest = hashlib.sha256(data).hexdigest()
-    return Contribution(digest[:16], decoded.kind, path.name, decoded.text, tags)
+Message = Arrived | Refused | Moderated
+
+
+def limits_of(config: Config) -> Limits:
+    intake = config.intake
+    return Limits(max_bytes=intake.max_file_mb * 1024 * 1024,
+                  max_pixels=int(intake.max_megapixels * 1_000_000),
+                  max_frames=intake.max_frames, max_seconds=intake.max_seconds,
+                  max_text_chars=intake.max_text_chars, image_size=intake.image_size,
+                  sample_rate=config.audio.sample_rate)
+
+
+def readable(path: Path) -> str:
+    """A path as text that SQLite, JSON and logs accept, whatever bytes the name holds."""
+    return os.fsencode(path).decode("utf-8", "replace")
 
 
 class Intake:
-    """Owns the inbox watcher and the thread that turns its files into messages."""
+    """The journal-backed intake of one data folder."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, journal: Journal) -> None:
         self.config = config
-        self.dropped: queue.SimpleQueue[Dropped] = queue.SimpleQueue()
+        self.journal = journal
+        self.inbox = config.paths.inbox
+        self.archive = Archive(config.paths.data / "archive")
+        self.cache = PayloadCache(config.paths.data / "cache")
+        self.limits = limits_of(config)
         self.messages: queue.SimpleQueue[Message] = queue.SimpleQueue()
-        self.watcher = InboxWatcher(config.paths.inbox, self.dropped,
-                                    config.intake.settle_seconds, config.intake.rescan_seconds)
-        self.thread = threading.Thread(target=self._run, name="intake", daemon=True)
+        self.dropped: queue.SimpleQueue[Dropped] = queue.SimpleQueue()
+        self.watcher = InboxWatcher(self.inbox, self.dropped, config.intake.settle_seconds,
+                                    config.intake.rescan_seconds)
+        self.workers = [DecoderWorker(self.limits, config.intake.decode_timeout,
+                                      config.intake.worker_memory_mb)
+                        for _ in range(config.intake.workers)]
+        self.orphans: dict[Path, float] = {}
+        self.lock = threading.Lock()
         self.stopping = threading.Event()
+        self.threads: list[threading.Thread] = []
 
-    def start(self) -> None:
+    # -- running live -------------------------------------------------------------------
+
+    def start(self, restore: bool = True) -> None:
+        """Restore the journal's contributions (on the first thread), then take drops."""
+        self.restoring = threading.Event()
+        if restore:
+            self.restoring.set()
+        for index, worker in enumerate(self.workers):
+            thread = threading.Thread(target=self._run, args=(worker, index == 0),
+                                      name=f"intake-{index}", daemon=True)
+            self.threads.append(thread)
+        self.threads.append(threading.Thread(target=self._poll_moderation, name="moderation",
+                                             daemon=True))
+        for thread in self.threads:
+            thread.start()
         self.watcher.start()
-        self.thread.start()
 
     def stop(self) -> None:
         self.stopping.set()
         self.watcher.stop()
-        self.thread.join(timeout=5)
+        for thread in self.threads:
+            thread.join(timeout=10)
+        self.threads.clear()
+        for worker in self.workers:
+            worker.stop()
 
-    def _run(self) -> None:
+    def _run(self, worker: DecoderWorker, restores: bool) -> None:
+        if restores and self.restoring.is_set():
+            for arrived in self.restore(worker):
+                if self.stopping.is_set():
+                    return
+                self.messages.put(arrived)
+            self.restoring.clear()
         while not self.stopping.is_set():
             try:
-                dropped = self.dropped.get(timeout=0.1)
+                dropped = self.dropped.get(timeout=0.2)
             except queue.Empty:
+                self._recheck_orphans()
                 continue
-            self.messages.put(take(dropped.path, self.config))
+            message = self.guarded(dropped.path, worker)
+            if message is not None:
+                self.messages.put(message)
+
+    def _poll_moderation(self) -> None:
+        seen = self.journal.last_moderation()
+        while not self.stopping.wait(MODERATION_POLL_SECONDS):
+            try:
+                changes = self.journal.moderation_since(seen)
+            except sqlite3.Error as error:
+                log.warning("journal: cannot read moderation: %s", error)
+                continue
+            for seq, id, state in changes:
+                seen = seq
+                self.messages.put(Moderated(id, state))
+
+    def _recheck_orphans(self) -> None:
+        with self.lock:
+            due = [p for p, since in self.orphans.items()
+                   if time.monotonic() - since >= self.config.intake.sidecar_wait_seconds]
+        for path in due:
+            self.dropped.put(Dropped(path, 0, 0))
+
+    # -- one file -----------------------------------------------------------------------
+
+    def ingest_now(self) -> list[Message]:
+        """Process every file in the inbox now, in name order (`carte ingest`)."""
+        found = sorted(p for p in self.inbox.rglob("*") if p.is_file() or p.is_symlink())
+        messages = [self.guarded(p, self.workers[0], final=True) for p in found
+                    if not is_sidecar(p)]
+        messages += [self.guarded(p, self.workers[0], final=True) for p in found
+                     if is_sidecar(p) and p.exists()]
+        return [m for m in messages if m is not None]
+
+    def guarded(self, path: Path, worker: DecoderWorker, final: bool = False) -> Message | None:
+        """`process`, with any unexpected error logged and the file left for a retry."""
+        try:
+            return self.process(path, worker, final)
+        except Exception:  # the intake thread must outlive any one file
+            log.exception("%s: left in the inbox after an unexpected error", readable(path))
+            return None
+
+    def process(self, path: Path, worker: DecoderWorker, final: bool = False) -> Message | None:
+        if not os.path.lexists(path):
+            return None
+        if is_sidecar(path):
+            return self._sidecar(path, final)
+        source = readable(path.relative_to(self.inbox))
+        if path.is_symlink() or not path.resolve().is_relative_to(self.inbox.resolve()):
+            return self.refuse(path, "links are not followed; copy the file itself into "
+                                     "the inbox")
+        if not path.is_file():
+            return None
+        try:
+            sha = digest_file(path, self.limits.max_bytes)
+        except ValueError:
+            return self.refuse(path, f"larger than {self.config.intake.max_file_mb} MiB "
+                                     "([intake] max_file_mb); send a smaller export")
+        except OSError as error:
+            log.warning("%s: cannot read yet (%s); will retry", source, error.strerror)
+            return None
+        id = sha[:16]
+        sidecar = sidecar_of(path)
+        existing = self.journal.accepted(id)
+        if existing is not None:
+            return self._already(path, sidecar, source, existing)
+        try:
+            decoded = worker.decode(path)
+        except Refusal as refusal:
+            return self.refuse(path, str(refusal), id, sidecar)
+        tags, unknown = self._tags(path, decoded, sidecar)
+        contribution = replace(decoded, id=id, name=readable(Path(path.name)), tags=tags)
+        stored = self.archive.store(path, sha)
+        if sidecar is not None:
+            self.archive.store(sidecar, digest_file(sidecar, 1 << 20))
+        self.cache.save(contribution)
+        try:
+            seq = self.journal.accept(id, contribution.kind, contribution.name, source, tags,
+                                      str(stored.relative_to(self.config.paths.data)))
+        except sqlite3.IntegrityError:  # the same bytes, taken by the other intake thread
+            existing = self.journal.accepted(id)
+            assert existing is not None
+            return self._already(path, sidecar, source, existing)
+        if unknown:
+            log.warning("%s: not understood and ignored: %s", source, "; ".join(unknown))
+        self._remove(path, sidecar)
+        self.journal.cleared(seq)
+        log.info("taken: %s (%s) as %s", source, contribution.kind, id)
+        return Arrived(contribution)
+
+    def _already(self, path: Path, sidecar: Path | None, source: str,
+                 existing: Entry) -> Message | None:
+        if existing.source == source and not existing.cleared:
+            self._remove(path, sidecar)  # a restart finishing a job a crash interrupted
+            self.journal.cleared(existing.seq)
+            return None
+        self.journal.duplicate(existing.id, existing.kind, readable(Path(path.name)), source,
+                               existing)
+        self._remove(path, sidecar)
+        log.info("%s: duplicate of %s (%s); kept once", source, existing.id, existing.name)
+        return None
+
+    def _tags(self, path: Path, decoded: Contribution, sidecar: Path | None
+              ) -> tuple[Tags, list[str]]:
+        event = self.config.event
+        folders, unknown = from_folders(path, self.inbox, event)
+        layers = [dict(event.defaults), folders]
+        if sidecar is not None:
+            values, problems = read_sidecar(sidecar, event)
+            layers.append(values)
+            unknown += problems
+        return combine(decoded.tags, layers), unknown
+
+    def _sidecar(self, path: Path, final: bool) -> Message | None:
+        main = path.with_name(path.stem)
+        if main.exists():
+            return None  # taken with its file
+        with self.lock:
+            since = self.orphans.setdefault(path, time.monotonic())
+        if final or time.monotonic() - since >= self.config.intake.sidecar_wait_seconds:
+            with self.lock:
+                self.orphans.pop(path, None)
+            return self.refuse(path, f"a sidecar of tags whose file {main.name!r} never "
+                                     "arrived (or arrived before it); drop both together")
+        return None
+
+    def _remove(self, path: Path, sidecar: Path | None) -> None:
+        for done in (path, sidecar):
+            if done is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    done.unlink()
+        sync_folder(path.parent)
+
+    def refuse(self, path: Path, reason: str, id: str = "", sidecar: Path | None = None
+               ) -> Refused:
+        """Move `path` (and its sidecar) to the refused folder beside its reason."""
+        folder = self.config.paths.refused
+        folder.mkdir(parents=True, exist_ok=True)
+        target = unique(folder / path.name)
+        note = target.with_name(target.name + ".reason.txt")
+        partial = note.with_name(f".{note.name}.partial")
+        partial.write_text(reason + "\n", encoding="utf-8")
+        os.replace(partial, note)
+        shutil.move(path, target)
+        if sidecar is not None:
+            shutil.move(sidecar, unique(folder / sidecar.name))
+        sync_folder(folder)
+        name = readable(Path(path.name))
+        self.journal.refuse(id, name, readable(path.relative_to(self.inbox)), reason)
+        log.warning("refused: %s: %s", name, reason)
+        return Refused(name, reason)
+
+    # -- the journal's carte -------------------------------------------------------------
+
+    def restore(self, worker: DecoderWorker | None = None) -> Iterator[Arrived]:
+        """Every accepted contribution in arrival order, with its current state."""
+        for entry in self.journal.contributions():
+            stored = self.cache.load(entry.id)
+            if stored is None:
+                try:
+                    stored = (worker or self.workers[0]).decode(
+                        self.config.paths.data / entry.archive)
+                except Refusal as refusal:
+                    log.error("%s: archived file no longer decodes: %s", entry.name, refusal)
+                    continue
+                stored = replace(stored, id=entry.id)
+                self.cache.save(stored)
+            yield Arrived(replace(stored, id=entry.id, name=entry.name,
+                                  tags=tags_from_dict(entry.tags)), entry.state,
+                          restored=True)
 
 
-def take(path: Path, config: Config) -> Message:
-    """One file to one message; nothing a visitor drops may raise past this point."""
-    try:
-        return Arrived(contribution_from_file(path, config))
-    except Refusal as refusal:
-        log.warning("%s: refused: %s", path, refusal)
-        return Refused(path, str(refusal))
-    except Exception as error:  # a decoder bug must not stop the intake thread
-        log.exception("%s: refused: unexpected error", path)
-        return Refused(path, f"unexpected error while reading: {error!r}")
+def unique(target: Path) -> Path:
+    """`name`, or `name (2)`, `name (3)`… where a file of that name is already there."""
+    if not os.path.lexists(target):
+        return target
+    stem, suffix = target.stem, target.suffix
+    for index in range(2, 100_000):
+        candidate = target.with_name(f"{stem} ({index}){suffix}")
+        if not os.path.lexists(candidate):
+            return candidate
+    raise OSError(f"too many refused files named {target.name}")

@@ -16,9 +16,11 @@ from engine.clock import Tick
 from engine.problems import Problem
 from engine.render.glyphs import GlyphAtlas, layout
 from engine.render.library import ShaderLibrary
+from engine.render.media import PictureLayer
 from engine.render.surface import FrameTarget
 from engine.render.text import TextBatch, instances
-from engine.world.carte import Carte
+from engine.world.carte import Carte, Placed
+from engine.world.contribution import Contribution
 from engine.world.scene import CONTRIBUTION_INPUTS, LayerSpec, Scene
 
 BLEND_FUNCS = {
@@ -39,31 +41,50 @@ class FrameInputs:
     audio_bands: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
 
+PINNED_SCALE = 1.35
+
+
+def card_text(contribution: Contribution) -> str:
+    """What a card says for each kind shown as text; empty for pictures."""
+    if contribution.kind == "sound" and contribution.clip is not None:
+        return f"son · {contribution.name} ({contribution.clip.seconds:.0f} s)"
+    return contribution.text if contribution.kind in ("text", "keywords", "data") else ""
+
+
 class ContributionCards:
-    """The contributions as text cards: rows are laid out once per item, appended as
-    items arrive, and rebuilt only when the layer's look changes."""
+    """The contributions as text cards: each card is laid out once (per state), and the
+    instance buffer is rebuilt only when the carte or the layer's look changes."""
 
     def __init__(self, ctx: moderngl.Context, atlas: GlyphAtlas, text_size: float) -> None:
         self.atlas = atlas
         self.text_size = text_size
         self.batch = TextBatch(ctx, atlas)
-        self.rows: list[np.ndarray] = []
+        self.rows: dict[tuple[str, str], np.ndarray] = {}
         self.look: tuple[Any, ...] = ()
         self.version = -1
 
     def update(self, carte: Carte, params: dict[str, Any]) -> None:
         look = (params["size"], params["width"], params["color"])
         if look != self.look:
-            self.rows, self.look, self.version = [], look, -1
+            self.rows, self.look, self.version = {}, look, -1
         if carte.version == self.version:
             return
         size = self.text_size * params["size"] / self.atlas.pixel_size
         wrap_width = params["width"] * self.atlas.pixel_size
-        for placed in carte.placed[len(self.rows):]:
-            quads = layout(self.atlas, placed.contribution.text, wrap_width)
-            self.rows.append(instances(quads, (placed.x, placed.y, size, placed.born),
-                                       params["color"]))
-        self.batch.set(np.concatenate(self.rows) if self.rows else np.empty((0, 16), "f4"))
+        shown = []
+        for placed in carte.visible():
+            state = carte.states[placed.contribution.id]
+            key = (placed.contribution.id, state)
+            rows = self.rows.get(key)
+            if rows is None:
+                text = card_text(placed.contribution)
+                quads = layout(self.atlas, text, wrap_width) if text else \
+                    np.empty((0, 8), "f4")
+                scale = size * (PINNED_SCALE if state == "pinned" else 1.0)
+                rows = self.rows[key] = instances(quads, (placed.x, placed.y, scale,
+                                                          placed.born), params["color"])
+            shown.append(rows)
+        self.batch.set(np.concatenate(shown) if shown else np.empty((0, 16), "f4"))
         self.version = carte.version
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float,
@@ -78,10 +99,11 @@ class Compositor:
     """Owns the GL objects that turn a scene, the carte and the time into a frame."""
 
     def __init__(self, ctx: moderngl.Context, shaders: ShaderLibrary, atlas: GlyphAtlas,
-                 text_size: float) -> None:
+                 text_size: float, picture_slots: int = 256) -> None:
         self.ctx = ctx
         self.shaders = shaders
         self.cards = ContributionCards(ctx, atlas, text_size)
+        self.pictures = PictureLayer(ctx, picture_slots)
         self.overlay = TextBatch(ctx, atlas)
         self.overlay_text = ""
 
@@ -101,6 +123,9 @@ class Compositor:
         tick = inputs.tick
         if layer.kind == "contributions":
             params = {i.name: i.default for i in CONTRIBUTION_INPUTS} | dict(layer.params)
+            hidden = {i for i, state in carte.states.items() if state == "hidden"}
+            self.pictures.update(tick.time, hidden, carte.version)
+            self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"])
             self.cards.update(carte, params)
             self.cards.draw(resolution, tick.time, layer.opacity, params["drift"])
             return
@@ -139,6 +164,12 @@ class Compositor:
             self.ctx.blend_func = BLEND_FUNCS["normal"]
             self.overlay.draw(target.size, 0.0)
 
+    def place(self, placed: Placed, carte: Carte) -> None:
+        """A new contribution on the carte: pictures claim a slot now, upload soon."""
+        pinned = {i for i, state in carte.states.items() if state == "pinned"}
+        self.pictures.add(placed, pinned)
+
     def release(self) -> None:
+        self.pictures.release()
         self.cards.release()
         self.overlay.release()

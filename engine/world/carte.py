@@ -35,6 +35,7 @@ class Carte:
         self.themes = themes
         self.placed: list[Placed] = []
         self.ids: set[str] = set()
+        self.states: dict[str, str] = {}
         self.per_pole: dict[str | None, int] = {}
         self.version = 0
         self.last_arrival: float | None = None
@@ -42,10 +43,12 @@ class Carte:
     def __len__(self) -> int:
         return len(self.placed)
 
-    def add(self, contribution: Contribution, now: float) -> Placed | None:
+    def add(self, contribution: Contribution, now: float, state: str = "shown"
+            ) -> Placed | None:
         """Place a new contribution; the same content twice is placed once."""
         if contribution.id in self.ids:
             return None
+        self.states[contribution.id] = state
         theme = contribution.tags.theme if contribution.tags.theme in self.themes else None
         x, y = self.pole(theme)
         index = self.per_pole.get(theme, 0)
@@ -60,6 +63,17 @@ class Carte:
         self.version += 1
         self.last_arrival = now
         return placed
+
+    def moderate(self, id: str, state: str) -> bool:
+        """Show, hide or pin; hiding keeps the place, so showing again puts it back."""
+        if id not in self.ids or self.states.get(id) == state:
+            return False
+        self.states[id] = state
+        self.version += 1
+        return True
+
+    def visible(self) -> list[Placed]:
+        return [p for p in self.placed if self.states[p.contribution.id] != "hidden"]
 
     def pole(self, theme: str | None) -> tuple[float, float]:
         """The map position a theme gathers around; the centre for none."""

@@ -1,0 +1,56 @@
+"""Texts and keyword lists, in whatever encoding a participant's editor saved them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from engine.intake.decode.base import Limits, Refusal, contribution, read_capped
+from engine.world.contribution import Contribution
+
+HASHTAG = re.compile(r"(?<![\w#&])#(\w[\w-]*)")
+MAX_KEYWORD = 60
+MAX_KEYWORDS = 200
+
+
+def read_text(path: Path, limits: Limits) -> str:
+    """UTF-8 (with or without BOM), else the encoding detected with confidence."""
+    data = read_capped(path, limits.max_text_chars * 4 + 4)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        best = from_bytes(data).best()
+        if best is None or best.encoding is None:
+            raise Refusal("the text's encoding could not be recognised; save it as "
+                          "UTF-8") from None
+        text = str(best)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if "\x00" in text:
+        raise Refusal("this is not a text file (it holds NUL bytes); save it as UTF-8 text")
+    if not text:
+        raise Refusal("the text is empty; write something in it")
+    if len(text) > limits.max_text_chars:
+        raise Refusal(f"the text has {len(text)} characters; at most "
+                      f"{limits.max_text_chars} are taken ([intake] max_text_chars)")
+    return text
+
+
+def decode_text(path: Path, limits: Limits) -> Contribution:
+    """A text; its `#tags` become keywords."""
+    text = read_text(path, limits)
+    keywords = tuple(dict.fromkeys(tag.casefold() for tag in HASHTAG.findall(text)))
+    return contribution("text", path, text=text, keywords=keywords)
+
+
+def decode_keywords(path: Path, limits: Limits) -> Contribution:
+    """One keyword (or expression) per line."""
+    words = [line.strip().lstrip("#").strip() for line in read_text(path, limits).splitlines()]
+    keywords = tuple(dict.fromkeys(w for w in words if w))
+    if any(len(w) > MAX_KEYWORD for w in keywords):
+        raise Refusal(f"a keyword is longer than {MAX_KEYWORD} characters; write one "
+                      "keyword or short expression per line")
+    if len(keywords) > MAX_KEYWORDS:
+        raise Refusal(f"{len(keywords)} keywords; at most {MAX_KEYWORDS} per file")
+    return contribution("keywords", path, text=" · ".join(keywords), keywords=keywords)

@@ -1,0 +1,114 @@
+"""Decoding in a separate process, with a timeout and a memory cap.
+
+A corrupt video or a malicious drawing may hang, exhaust memory or crash a decoder: it
+must take down only its worker, never the show. Each `DecoderWorker` owns one process
+started with `spawn` (never fork a process holding GL, SDL or pyo); a job that times out
+or kills the process is refused with the reason, and the next job gets a fresh worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import multiprocessing.connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+from engine.intake.decode import Limits, Refusal, decode
+from engine.world.contribution import Contribution
+
+log = logging.getLogger(__name__)
+
+
+def serve(connection: multiprocessing.connection.Connection, limits: Limits,
+          memory_mb: int) -> None:
+    """The worker's loop: decode each path sent, answer ("ok", c) or ("refused", why)."""
+    import resource
+
+    cap = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    while True:
+        try:
+            path = connection.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if path is None:
+            return
+        try:
+            answer: tuple[str, object] = ("ok", decode(Path(path), limits))
+        except Refusal as refusal:
+            answer = ("refused", str(refusal))
+        except MemoryError:
+            answer = ("refused", f"decoding needed more than {memory_mb} MiB; send a smaller "
+                                 "or simpler file")
+        except Exception as error:  # a decoder bug is this file's refusal, not a crash
+            answer = ("refused", f"the file could not be decoded ({type(error).__name__}: "
+                                 f"{error})")
+        try:
+            connection.send(answer)
+        except MemoryError:
+            connection.send(("refused", "the decoded file is too large to hand over"))
+
+
+class DecoderWorker:
+    """One decoding process, restarted after every failure."""
+
+    def __init__(self, limits: Limits, timeout: float, memory_mb: int) -> None:
+        self.limits = limits
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.context = multiprocessing.get_context("spawn")
+        self.process: BaseProcess | None = None
+        self.connection: multiprocessing.connection.Connection | None = None
+
+    def _ensure(self) -> multiprocessing.connection.Connection:
+        if self.process is None or not self.process.is_alive() or self.connection is None:
+            self._discard()
+            ours, theirs = self.context.Pipe()
+            self.process = self.context.Process(target=serve, name="carte-decoder",
+                                                args=(theirs, self.limits, self.memory_mb),
+                                                daemon=True)
+            self.process.start()
+            theirs.close()
+            self.connection = ours
+        return self.connection
+
+    def decode(self, path: Path) -> Contribution:
+        """Decode `path` in the worker; `Refusal` on bad input, timeout or a dead worker."""
+        connection = self._ensure()
+        try:
+            connection.send(str(path))
+            if not connection.poll(self.timeout):
+                self._discard()
+                raise Refusal(f"decoding took longer than {self.timeout:g} s; send a "
+                              "shorter or simpler file")
+            status, payload = connection.recv()
+        except (EOFError, OSError, BrokenPipeError) as error:
+            code = self.process.exitcode if self.process is not None else None
+            self._discard()
+            raise Refusal(f"the decoder stopped on this file (exit {code}); the file is "
+                          "probably corrupt") from error
+        if status == "ok":
+            assert isinstance(payload, Contribution)
+            return payload
+        raise Refusal(str(payload))
+
+    def _discard(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join(timeout=5)
+            self.process = None
+
+    def stop(self) -> None:
+        """Ask the worker to finish, then make sure it has."""
+        if self.connection is not None and self.process is not None and \
+                self.process.is_alive():
+            with contextlib.suppress(OSError):
+                self.connection.send(None)
+            self.process.join(timeout=2)
+        self._discard()

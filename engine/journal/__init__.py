@@ -1,0 +1,1 @@
+"""What the event keeps: the content-addressed archive and the SQLite journal."""

@@ -1,0 +1,167 @@
+"""The journal: one SQLite file (WAL) recording every file's fate and every moderation.
+
+Each inbox file gets one entry: accepted (with its archive path), refused (with the
+reason) or duplicate (of which contribution). Moderation is a log of states, never a
+deletion: the current state of a contribution is its latest row. A restart rebuilds the
+carte from the accepted entries in order, so the same journal gives the same carte.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from engine.world.contribution import Tags
+
+STATES = ("shown", "hidden", "pinned")
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT '',
+    name TEXT NOT NULL,
+    source TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'refused', 'duplicate')),
+    reason TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '{}',
+    archive TEXT NOT NULL DEFAULT '',
+    at REAL NOT NULL,
+    cleared INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX IF NOT EXISTS accepted_once ON entries(id) WHERE outcome = 'accepted';
+CREATE TABLE IF NOT EXISTS moderation (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('shown', 'hidden', 'pinned')),
+    at REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the journal as `carte list` shows it."""
+
+    seq: int
+    id: str
+    kind: str
+    name: str
+    source: str
+    state: str
+    reason: str
+    tags: dict[str, Any]
+    archive: str
+    at: float
+    cleared: bool
+
+    def public(self) -> dict[str, Any]:
+        """The stable JSON form (documented in the README)."""
+        return {"seq": self.seq, "id": self.id, "kind": self.kind, "name": self.name,
+                "source": self.source, "state": self.state, "reason": self.reason,
+                "tags": self.tags, "archive": self.archive,
+                "time": datetime.fromtimestamp(self.at, UTC).isoformat(timespec="seconds")}
+
+
+def tags_json(tags: Tags) -> str:
+    return json.dumps({k: v for k, v in asdict(tags).items() if v not in (None, ())},
+                      ensure_ascii=False)
+
+
+def tags_from_dict(stored: dict[str, Any]) -> Tags:
+    values = dict(stored)
+    values["keywords"] = tuple(values.get("keywords", ()))
+    return Tags(**values)
+
+
+class Journal:
+    """The journal file; safe to use from several threads and several processes."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.lock = threading.Lock()
+        self.db = sqlite3.connect(path, check_same_thread=False, timeout=10.0,
+                                  isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()
+
+    def _write(self, sql: str, values: tuple[Any, ...]) -> int:
+        with self.lock:
+            cursor = self.db.execute(sql, values)
+            return int(cursor.lastrowid or 0)
+
+    def accept(self, id: str, kind: str, name: str, source: str, tags: Tags,
+               archive: str) -> int:
+        return self._write(
+            "INSERT INTO entries (id, kind, name, source, outcome, tags, archive, at) "
+            "VALUES (?, ?, ?, ?, 'accepted', ?, ?, ?)",
+            (id, kind, name, source, tags_json(tags), archive, time.time()))
+
+    def refuse(self, id: str, name: str, source: str, reason: str, kind: str = "") -> int:
+        return self._write(
+            "INSERT INTO entries (id, kind, name, source, outcome, reason, at, cleared) "
+            "VALUES (?, ?, ?, ?, 'refused', ?, ?, 1)",
+            (id, kind, name, source, reason, time.time()))
+
+    def duplicate(self, id: str, kind: str, name: str, source: str, of: Entry) -> int:
+        reason = f"same content as {of.id} ({of.name})"
+        return self._write(
+            "INSERT INTO entries (id, kind, name, source, outcome, reason, archive, at, "
+            "cleared) VALUES (?, ?, ?, ?, 'duplicate', ?, ?, ?, 1)",
+            (id, kind, name, source, reason, of.archive, time.time()))
+
+    def cleared(self, seq: int) -> None:
+        """The inbox file of entry `seq` is gone: its job is finished."""
+        self._write("UPDATE entries SET cleared = 1 WHERE seq = ?", (seq,))
+
+    def moderate(self, id: str, state: str) -> None:
+        if state not in STATES:
+            raise ValueError(f"state {state!r} is not one of {', '.join(STATES)}")
+        if self.accepted(id) is None:
+            raise KeyError(f"no contribution {id!r} in the journal")
+        self._write("INSERT INTO moderation (id, state, at) VALUES (?, ?, ?)",
+                    (id, state, time.time()))
+
+    def moderation_since(self, seq: int) -> list[tuple[int, str, str]]:
+        with self.lock:
+            return list(self.db.execute(
+                "SELECT seq, id, state FROM moderation WHERE seq > ? ORDER BY seq", (seq,)))
+
+    def _entries(self, where: str, values: tuple[Any, ...]) -> list[Entry]:
+        sql = ("SELECT e.seq, e.id, e.kind, e.name, e.source, e.outcome, e.reason, e.tags, "
+               "e.archive, e.at, e.cleared, (SELECT state FROM moderation m WHERE m.id = e.id "
+               "ORDER BY m.seq DESC LIMIT 1) FROM entries e " + where + " ORDER BY e.seq")
+        with self.lock:
+            rows = list(self.db.execute(sql, values))
+        return [Entry(seq, id, kind, name, source,
+                      (state or "shown") if outcome == "accepted" else outcome, reason,
+                      json.loads(tags), archive, at, bool(cleared))
+                for seq, id, kind, name, source, outcome, reason, tags, archive, at, cleared,
+                state in rows]
+
+    def entries(self) -> list[Entry]:
+        return self._entries("", ())
+
+    def accepted(self, id: str) -> Entry | None:
+        found = self._entries("WHERE e.outcome = 'accepted' AND e.id = ?", (id,))
+        return found[0] if found else None
+
+    def contributions(self) -> list[Entry]:
+        """Accepted entries in arrival order, with their current moderation state."""
+        return self._entries("WHERE e.outcome = 'accepted'", ())
+
+    def last_moderation(self) -> int:
+        with self.lock:
+            return int(self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM moderation")
+                       .fetchone()[0])
