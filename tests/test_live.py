@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
+from engine.journal.journal import Journal
 from tests.conftest import set_config
 from tests.engines import make_engine, step_until
-from tests.pixels import mean_colour
+from tests.pixels import luminance, mean_colour
 
 FLAT = "void main() {{ gl_FragColor = vec4({}, 1.0); }}\n"
 
@@ -123,5 +125,66 @@ def test_the_same_text_twice_is_one_contribution(project: Path) -> None:
             engine.step()
         assert sorted(p.contribution.text for p in engine.carte.placed) == \
             ["Autre idée", "Même idée"]
+    finally:
+        engine.close()
+
+
+def test_a_hidden_contribution_leaves_the_screen(project: Path) -> None:
+    (project.parent / "scenes" / "champ.toml").write_text('[[layers]]\nkind = "contributions"\n')
+    inbox = project.parent / "inbox"
+    engine = make_engine(project, live=True)
+    engine.start()
+    try:
+        (inbox / "a.txt").write_text("Une idée à retirer")
+        step_until(engine, lambda: len(engine.carte) == 1, 3.0)
+        for _ in range(60):  # past the bloom
+            engine.step()
+        lit = int((luminance(engine.target.pixels()) > 0.5).sum())
+        assert lit > 50
+        moderator = Journal(project.parent / "data" / "journal.sqlite")  # as `carte hide`
+        moderator.moderate(engine.carte.placed[0].contribution.id, "hidden")
+        moderator.close()
+        step_until(engine, lambda: int((luminance(engine.target.pixels()) > 0.5).sum()) == 0,
+                   2.0)
+    finally:
+        engine.close()
+
+
+def test_a_restart_rebuilds_the_same_carte(project: Path) -> None:
+    inbox = project.parent / "inbox"
+    for theme in ("datas", "démocratie"):
+        (inbox / theme).mkdir()
+    (inbox / "datas" / "a.txt").write_text("Première")
+    (inbox / "démocratie" / "b.txt").write_text("Deuxième")
+    (inbox / "c.txt").write_text("Troisième")
+    engine = make_engine(project, live=True)
+    engine.start()
+    try:
+        step_until(engine, lambda: len(engine.carte) == 3, 5.0)
+        first = [(p.contribution.id, p.x, p.y) for p in engine.carte.placed]
+    finally:
+        engine.close()
+    again = make_engine(project)
+    try:
+        again.restore_now()
+        assert [(p.contribution.id, p.x, p.y) for p in again.carte.placed] == first
+    finally:
+        again.close()
+
+
+def test_the_inbox_removed_and_made_again_is_still_watched(project: Path) -> None:
+    set_config(project, "intake", "rescan_seconds", "0.3")
+    inbox = project.parent / "inbox"
+    engine = make_engine(project, live=True)
+    engine.start()
+    try:
+        for _ in range(10):
+            engine.step()
+        shutil.rmtree(inbox)
+        time.sleep(0.5)
+        inbox.mkdir()
+        time.sleep(0.5)
+        (inbox / "retour.txt").write_text("De retour")
+        step_until(engine, lambda: len(engine.carte) == 1, 3.0)
     finally:
         engine.close()

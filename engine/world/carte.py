@@ -15,7 +15,7 @@ from engine.world.contribution import Contribution
 
 GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
 POLE_RADIUS = 0.55
-SPACING = 0.11
+SPACING = 0.16
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,8 @@ class Carte:
         wobble = int(hashlib.sha256(contribution.id.encode()).hexdigest()[:8], 16) / 2**32
         radius = SPACING * math.sqrt(index + 0.5)
         angle = index * GOLDEN_ANGLE + wobble * 0.6
-        placed = Placed(contribution, x + radius * math.cos(angle),
-                        y + radius * math.sin(angle) * 0.8, now)
+        placed = Placed(contribution, x + radius * math.cos(angle) * 1.4,
+                        y + radius * math.sin(angle) * 0.9, now)
         self.placed.append(placed)
         self.ids.add(contribution.id)
         self.version += 1

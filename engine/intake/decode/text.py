@@ -13,6 +13,9 @@ from engine.world.contribution import Contribution
 HASHTAG = re.compile(r"(?<![\w#&])#(\w[\w-]*)")
 MAX_KEYWORD = 60
 MAX_KEYWORDS = 200
+# Short texts fit several legacy encodings equally well; the event writes French, so the
+# Western ones win a tie (an old Windows or Mac editor's cp1252 or Latin-9).
+WESTERN = ("cp1252", "iso8859_15", "latin_1", "mac_roman")
 
 
 def read_text(path: Path, limits: Limits) -> str:
@@ -21,8 +24,10 @@ def read_text(path: Path, limits: Limits) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        best = from_bytes(data).best()
-        if best is None or best.encoding is None:
+        matches = list(from_bytes(data))
+        western = [m for m in matches if m.encoding in WESTERN]
+        best = western[0] if western else (matches[0] if matches else None)
+        if best is None:
             raise Refusal("the text's encoding could not be recognised; save it as "
                           "UTF-8") from None
         text = str(best)
