@@ -17,19 +17,23 @@ from pathlib import Path
 
 from engine.clock import Clock, Tick
 from engine.config import Config
-from engine.intake.intake import Arrived, Intake, Message, Moderated
+from engine.intake.intake import Arrived, Intake, Message, Moderated, Refused
 from engine.journal.journal import Journal
 from engine.problems import Problem, ProblemError
 from engine.render.compositor import Compositor, FrameInputs
 from engine.render.glyphs import GlyphAtlas
 from engine.render.library import ShaderLibrary
 from engine.render.surface import FrameTarget, Surface
+from engine.supervise.files import write_json
+from engine.supervise.notify import Notifier
+from engine.supervise.status import memory_mb, percentiles
 from engine.watch import FolderWatch
 from engine.world.carte import Carte
 from engine.world.scene import Scene, SceneLibrary
 
 log = logging.getLogger(__name__)
-STATUS_SECONDS = 30.0
+LOG_SECONDS = 30.0
+STATUS_SECONDS = 2.0
 
 
 def placeholder_audio(seconds: float) -> tuple[float, tuple[float, float, float, float]]:
@@ -51,11 +55,12 @@ class Engine:
         self.shaders = ShaderLibrary(ctx, config.paths.shaders)
         self.scenes = SceneLibrary(config.paths.scenes, self.shaders.source)
         self.scene_name = config.display.scene
-        scene = self.scenes.get(self.scene_name)
+        found = self.scenes.names()
+        scene = self.scenes.get(self.scene_name) if self.scene_name in found else None
         if scene is None:
             problems = self.scenes.failures.get(self.scene_name) or [Problem(
                 config.source, 1, f"[display] scene: no scene {self.scene_name!r} in "
-                f"{config.paths.scenes}; found: {', '.join(self.scenes.names()) or 'none'}")]
+                f"{config.paths.scenes}; found: {', '.join(found) or 'none'}")]
             self.shaders.release()
             raise ProblemError(problems)
         self.scene: Scene = scene
@@ -71,6 +76,10 @@ class Engine:
         self.stopping = threading.Event()
         self.tick = Tick(0.0, 0.0, -1)
         self.frame_seconds: deque[float] = deque(maxlen=600)
+        self.frame_ends: deque[float] = deque(maxlen=120)
+        self.started = time.monotonic()
+        self.notifier = Notifier()
+        self.refused = 0
 
     def start(self) -> None:
         """Restore the journal's carte and start watching the inbox and the artists'
@@ -94,6 +103,8 @@ class Engine:
                 if not message.restored:
                     log.info("arrived: %s (%s) as %s", contribution.name, contribution.kind,
                              contribution.id)
+        elif isinstance(message, Refused):
+            self.refused += 1
         elif isinstance(message, Moderated) and self.carte.moderate(message.id, message.state):
             log.info("%s is now %s", message.id, message.state)
 
@@ -110,7 +121,12 @@ class Engine:
         if self.config.display.overlay_errors:
             self.compositor.draw_overlay(self.problems(), self.target)
         self.surface.present(self.target)
-        self.frame_seconds.append(time.perf_counter() - started)
+        ended = time.perf_counter()
+        self.frame_seconds.append(ended - started)
+        self.frame_ends.append(ended)
+        if self.tick.frame == 0:
+            self.notifier.ready(f"scene {self.scene_name}")
+        self.notifier.beat()
         return not self.stopping.is_set()
 
     def _drain(self, started: float) -> None:
@@ -148,8 +164,8 @@ class Engine:
             preview: Path | None = None) -> int:
         """The frame loop; returns the number of frames drawn."""
         deadline = None if seconds is None else time.monotonic() + seconds
-        next_preview = time.monotonic()
-        next_status = time.monotonic() + STATUS_SECONDS
+        now = time.monotonic()
+        next_preview, next_status, next_log = now, now + STATUS_SECONDS, now + LOG_SECONDS
         drawn = 0
         while (frames is None or drawn < frames) and \
                 (deadline is None or time.monotonic() < deadline):
@@ -160,24 +176,51 @@ class Engine:
             if preview is not None and now >= next_preview:
                 self.target.save_png(preview)
                 next_preview = now + self.config.display.preview_seconds
-            if now >= next_status:
-                self._log_status()
+            if self.live and now >= next_status:
+                write_json(self.config.paths.data / "status.json", self.status())
                 next_status = now + STATUS_SECONDS
+            if now >= next_log:
+                status = self.status()
+                log.info("%.1f fps, frame p50 %.1f ms p95 %.1f ms, %d contributions, scene %s",
+                         status["fps"], status["frame_ms"]["p50"], status["frame_ms"]["p95"],
+                         status["contributions"], status["scene"])
+                next_log = now + LOG_SECONDS
             self.clock.wait()
         return drawn
 
-    def _log_status(self) -> None:
-        recent = sorted(self.frame_seconds)
-        if recent:
-            median = recent[len(recent) // 2]
-            log.info("frame %.1f ms median, %d contributions, scene %s", median * 1000,
-                     len(self.carte), self.scene_name)
+    def status(self) -> dict[str, object]:
+        """Uptime, pace, contents, queues and resources, for the status file and OSC."""
+        ends = self.frame_ends
+        fps = (len(ends) - 1) / (ends[-1] - ends[0]) if len(ends) > 1 and ends[-1] > ends[0] \
+            else 0.0
+        states = list(self.carte.states.values())
+        pictures = self.compositor.pictures
+        return {
+            "uptime_s": round(time.monotonic() - self.started, 1),
+            "fps": round(fps, 1),
+            "frame_ms": percentiles(self.frame_seconds),
+            "scene": self.scene_name,
+            "contributions": len(self.carte),
+            "hidden": states.count("hidden"),
+            "pinned": states.count("pinned"),
+            "refused": self.refused,
+            "queues": {"arrivals": self.intake.messages.qsize(),
+                       "dropped": self.intake.dropped.qsize()},
+            "gl": {"shaders": len(self.shaders.loaded),
+                   "picture_slots_used": len(pictures.pictures),
+                   "picture_slots": pictures.slots,
+                   "text_glyphs": self.compositor.cards.batch.count},
+            "problems": [str(p) for p in self.problems()],
+            "memory_mb": memory_mb(),
+        }
 
     def request_stop(self) -> None:
         self.stopping.set()
 
     def close(self) -> None:
         """Stop threads, then release GL objects, then the surface."""
+        self.notifier.stopping()
+        self.notifier.close()
         if self.live:
             self.intake.stop()
         else:

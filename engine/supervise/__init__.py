@@ -1,0 +1,1 @@
+"""Running for days unattended: the supervisor's protocol, the status file, saved state."""

@@ -1,0 +1,66 @@
+"""Supervision: systemd's notify protocol, the status file, a clean non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import ROOT, set_config
+
+
+def test_ready_heartbeat_and_status_file(project: Path, tmp_path: Path) -> None:
+    """Under systemd (Type=notify, WatchdogSec), the engine says READY once drawing and
+    keeps beating; it writes a status file a technician can read."""
+    address = tmp_path / "notify.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(str(address))
+    listener.settimeout(0.2)
+    env = {**os.environ, "NOTIFY_SOCKET": str(address), "WATCHDOG_USEC": "400000"}
+    env.pop("DISPLAY", None)
+    running = subprocess.Popen([sys.executable, "-m", "engine", "run", "--headless",
+                                "--config", str(project), "--size", "160x90"], cwd=ROOT,
+                               env=env, stderr=subprocess.PIPE, text=True)
+    received: list[str] = []
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and received.count("WATCHDOG=1") < 3:
+            try:
+                received.append(listener.recv(4096).decode())
+            except TimeoutError:
+                continue
+        status_file = project.parent / "data" / "status.json"
+        while not status_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        status = json.loads(status_file.read_text(encoding="utf-8"))
+        running.send_signal(signal.SIGTERM)
+        _, stderr = running.communicate(timeout=20)
+        while True:
+            try:
+                received.append(listener.recv(4096).decode())
+            except TimeoutError:
+                break
+    finally:
+        running.kill()
+        listener.close()
+    assert received[0].startswith("READY=1")
+    assert received.count("WATCHDOG=1") >= 3
+    assert received[-1] == "STOPPING=1"
+    assert running.returncode == 0, stderr
+    assert status["scene"] == "champ" and status["contributions"] == 0
+    assert status["fps"] > 0 and status["frame_ms"]["p95"] >= status["frame_ms"]["p50"] > 0
+    assert status["memory_mb"] > 10 and status["gl"]["shaders"] == 1
+
+
+def test_a_bad_config_exits_non_zero_for_the_supervisor(project: Path) -> None:
+    set_config(project, "display", "scene", '"nulle-part"')
+    done = subprocess.run([sys.executable, "-m", "engine", "run", "--headless", "--config",
+                           str(project), "--seconds", "1"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    assert "no scene 'nulle-part'" in done.stderr
