@@ -64,7 +64,7 @@ class Engine:
             self.shaders.release()
             raise ProblemError(problems)
         self.scene: Scene = scene
-        self.carte = Carte(config.event.themes)
+        self.carte = Carte(config.event.themes, config.event.sequences)
         self.atlas = GlyphAtlas(config.display.font)
         self.compositor = Compositor(ctx, self.shaders, self.atlas, config.display.text_size,
                                      config.display.picture_slots)

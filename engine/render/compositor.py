@@ -18,7 +18,7 @@ from engine.render.glyphs import GlyphAtlas, layout
 from engine.render.library import ShaderLibrary
 from engine.render.media import PictureLayer
 from engine.render.surface import FrameTarget
-from engine.render.text import TextBatch, instances
+from engine.render.text import STRIDE, TextBatch, instances
 from engine.world.carte import Carte, Placed
 from engine.world.contribution import Contribution
 from engine.world.scene import CONTRIBUTION_INPUTS, LayerSpec, Scene
@@ -82,9 +82,10 @@ class ContributionCards:
                     np.empty((0, 8), "f4")
                 scale = size * (PINNED_SCALE if state == "pinned" else 1.0)
                 rows = self.rows[key] = instances(quads, (placed.x, placed.y, scale,
-                                                          placed.born), params["color"])
+                                                          placed.born), params["color"],
+                                                  pinned=state == "pinned")
             shown.append(rows)
-        self.batch.set(np.concatenate(shown) if shown else np.empty((0, 16), "f4"))
+        self.batch.set(np.concatenate(shown) if shown else np.empty((0, STRIDE), "f4"))
         self.version = carte.version
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float,
@@ -124,7 +125,8 @@ class Compositor:
         if layer.kind == "contributions":
             params = {i.name: i.default for i in CONTRIBUTION_INPUTS} | dict(layer.params)
             hidden = {i for i, state in carte.states.items() if state == "hidden"}
-            self.pictures.update(tick.time, hidden, carte.version)
+            pinned = {i for i, state in carte.states.items() if state == "pinned"}
+            self.pictures.update(tick.time, hidden, pinned, carte.version)
             self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"])
             self.cards.update(carte, params)
             self.cards.draw(resolution, tick.time, layer.opacity, params["drift"])

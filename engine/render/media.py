@@ -16,13 +16,13 @@ import moderngl
 import numpy as np
 from PIL import Image
 
-from engine.render.text import internal_program
+from engine.render.text import SETTLE_AFTER, internal_program
 from engine.world.carte import Placed
+from engine.world.layout import PICTURE_HALF, SETTLED
 
 SLOT = 256
 PICTURE_KINDS = ("image", "drawing", "animation", "video")
-PICTURE_SIZE = 0.16  # half of the long side, in map units
-STRIDE = 9
+STRIDE = 10
 
 
 @dataclass
@@ -55,7 +55,7 @@ class PictureLayer:
         self.buffer = ctx.buffer(reserve=slots * STRIDE * 4)
         self.vao = ctx.vertex_array(self.program, [
             (self.corners, "2f", "corner"),
-            (self.buffer, "4f 4f 1f/i", "place", "look", "framed"),
+            (self.buffer, "4f 4f 1f 1f/i", "place", "look", "framed", "pinned"),
         ])
         self.pictures: OrderedDict[str, Picture] = OrderedDict()
         self.free = list(range(slots - 1, -1, -1))
@@ -77,7 +77,7 @@ class PictureLayer:
         self.pictures[contribution.id] = Picture(placed, self.free.pop())
         self.waiting.append(contribution.id)
 
-    def update(self, time: float, hidden: set[str], version: int) -> None:
+    def update(self, time: float, hidden: set[str], pinned: set[str], version: int) -> None:
         """Upload what is due this frame, then rewrite instances if anything changed."""
         budget = self.uploads_per_frame
         changed = version != self.version
@@ -95,7 +95,7 @@ class PictureLayer:
                 self._upload(picture, frame)
                 budget -= 1
         if changed:
-            self._write(hidden)
+            self._write(hidden, pinned)
             self.version = version
 
     def _frame_at(self, picture: Picture, time: float) -> int:
@@ -119,18 +119,18 @@ class PictureLayer:
         picture.u, picture.v = width / SLOT, height / SLOT
         picture.shown_frame = frame
 
-    def _write(self, hidden: set[str]) -> None:
+    def _write(self, hidden: set[str], pinned: set[str]) -> None:
         rows = []
         for id, picture in self.pictures.items():
             if id in hidden or picture.shown_frame < 0:
                 continue
             aspect = picture.u / picture.v
-            half_w = PICTURE_SIZE * min(1.0, aspect)
-            half_h = PICTURE_SIZE * min(1.0, 1.0 / aspect)
+            half_w = PICTURE_HALF * min(1.0, aspect)
+            half_h = PICTURE_HALF * min(1.0, 1.0 / aspect)
             placed = picture.placed
             framed = 0.0 if placed.contribution.kind == "drawing" else 1.0
             rows.append((placed.x, placed.y, half_w, half_h, picture.slot, placed.born,
-                         picture.u, picture.v, framed))
+                         picture.u, picture.v, framed, float(id in pinned)))
         self.count = len(rows)
         if rows:
             self.buffer.write(np.array(rows, dtype="f4"))
@@ -141,7 +141,8 @@ class PictureLayer:
             return
         self.array.use(0)
         for name, value in {"pictures": 0, "resolution": resolution, "time": time,
-                            "opacity": opacity, "drift": drift}.items():
+                            "opacity": opacity, "drift": drift, "settled": SETTLED,
+                            "settle_after": SETTLE_AFTER}.items():
             if name in self.program:
                 self.program[name].value = value
         self.vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=self.count)

@@ -8,9 +8,11 @@ import moderngl
 import numpy as np
 
 from engine.render.glyphs import GlyphAtlas
+from engine.world.layout import SETTLED
 
-# Per-instance floats: quad (4), tex (4), anchor (4), color (4).
-STRIDE = 16
+# Per-instance floats: quad (4), tex (4), anchor (4), color (4), pinned (1).
+STRIDE = 17
+SETTLE_AFTER = 12.0
 
 
 def internal_program(ctx: moderngl.Context, name: str) -> moderngl.Program:
@@ -21,12 +23,13 @@ def internal_program(ctx: moderngl.Context, name: str) -> moderngl.Program:
 
 
 def instances(quads: np.ndarray, anchor: tuple[float, float, float, float],
-              color: tuple[float, float, float, float]) -> np.ndarray:
+              color: tuple[float, float, float, float], pinned: bool = False) -> np.ndarray:
     """Glyph quads of one text block made into instance rows for `TextBatch`."""
     rows = np.empty((len(quads), STRIDE), dtype=np.float32)
     rows[:, :8] = quads
     rows[:, 8:12] = anchor
     rows[:, 12:16] = color
+    rows[:, 16] = float(pinned)
     return rows
 
 
@@ -55,7 +58,8 @@ class TextBatch:
             self.buffer = self.ctx.buffer(reserve=self.capacity * STRIDE * 4)
             self.vao = self.ctx.vertex_array(self.program, [
                 (self.corners, "2f", "corner"),
-                (self.buffer, "4f 4f 4f 4f/i", "quad", "tex", "anchor", "color"),
+                (self.buffer, "4f 4f 4f 4f 1f/i", "quad", "tex", "anchor", "color",
+                 "pinned"),
             ])
         if self.count:
             self.buffer.write(np.ascontiguousarray(rows, dtype=np.float32))
@@ -69,7 +73,7 @@ class TextBatch:
             self.atlas.dirty = False
         self.texture.use(0)
         uniforms = {"atlas": 0, "resolution": resolution, "time": time, "opacity": opacity,
-                    "drift": drift}
+                    "drift": drift, "settled": SETTLED, "settle_after": SETTLE_AFTER}
         for name, value in uniforms.items():
             if name in self.program:
                 self.program[name].value = value

@@ -1,21 +1,11 @@
-"""The carte's contents and where each contribution sits on it.
-
-Placement is deterministic from arrival order: each theme is a pole on a circle and
-its contributions spiral out from it (golden angle), untagged ones around the centre.
-An arrival never moves what is already placed.
-"""
+"""The carte's contents: contributions in arrival order, their places and states."""
 
 from __future__ import annotations
 
-import hashlib
-import math
 from dataclasses import dataclass
 
 from engine.world.contribution import Contribution
-
-GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
-POLE_RADIUS = 0.55
-SPACING = 0.16
+from engine.world.layout import Layout
 
 
 @dataclass(frozen=True)
@@ -31,12 +21,11 @@ class Placed:
 class Carte:
     """Contributions in arrival order, each placed once; `version` counts changes."""
 
-    def __init__(self, themes: tuple[str, ...]) -> None:
-        self.themes = themes
+    def __init__(self, themes: tuple[str, ...], sequences: tuple[str, ...] = ()) -> None:
+        self.layout = Layout(themes, sequences)
         self.placed: list[Placed] = []
         self.ids: set[str] = set()
         self.states: dict[str, str] = {}
-        self.per_pole: dict[str | None, int] = {}
         self.version = 0
         self.last_arrival: float | None = None
 
@@ -49,15 +38,8 @@ class Carte:
         if contribution.id in self.ids:
             return None
         self.states[contribution.id] = state
-        theme = contribution.tags.theme if contribution.tags.theme in self.themes else None
-        x, y = self.pole(theme)
-        index = self.per_pole.get(theme, 0)
-        self.per_pole[theme] = index + 1
-        wobble = int(hashlib.sha256(contribution.id.encode()).hexdigest()[:8], 16) / 2**32
-        radius = SPACING * math.sqrt(index + 0.5)
-        angle = index * GOLDEN_ANGLE + wobble * 0.6
-        placed = Placed(contribution, x + radius * math.cos(angle) * 1.4,
-                        y + radius * math.sin(angle) * 0.9, now)
+        x, y = self.layout.place(contribution)
+        placed = Placed(contribution, x, y, now)
         self.placed.append(placed)
         self.ids.add(contribution.id)
         self.version += 1
@@ -74,11 +56,3 @@ class Carte:
 
     def visible(self) -> list[Placed]:
         return [p for p in self.placed if self.states[p.contribution.id] != "hidden"]
-
-    def pole(self, theme: str | None) -> tuple[float, float]:
-        """The map position a theme gathers around; the centre for none."""
-        if theme is None or not self.themes:
-            return 0.0, 0.0
-        turn = self.themes.index(theme) / len(self.themes)
-        angle = math.pi * 0.75 - turn * 2.0 * math.pi
-        return POLE_RADIUS * 1.5 * math.cos(angle), POLE_RADIUS * math.sin(angle)

@@ -4,6 +4,9 @@ in vec2 corner;
 in vec4 place;     // x, y (map), half width, half height (map units)
 in vec4 look;      // layer, born (s), u extent, v extent
 in float framed;   // 1 for photos and videos, 0 for drawings on a transparent ground
+in float pinned;
+uniform float settled;
+uniform float settle_after;
 uniform vec2 resolution;
 uniform float time;
 uniform float drift;
@@ -16,12 +19,14 @@ void main() {
     float bloom = smoothstep(0.0, 1.6, max(time - look.y, 0.0));
     float seed = fract(sin(dot(place.xy, vec2(12.9898, 78.233))) * 43758.5453) * 6.2831;
     vec2 centre = place.xy + drift * vec2(sin(time * 0.07 + seed), cos(time * 0.05 + seed * 1.3));
-    vec2 half_size = place.zw * mix(1.25, 1.0, bloom);
+    float age = max(time - look.y, 0.0);
+    float settle = pinned > 0.5 ? 0.0 : smoothstep(settle_after, settle_after * 2.5, age);
+    vec2 half_size = place.zw * mix(1.25, 1.0, bloom) * mix(1.0, settled, settle);
     vec2 position = centre + (corner * 2.0 - 1.0) * half_size;
     position.x *= resolution.y / resolution.x;
     gl_Position = vec4(position, 0.0, 1.0);
     v_local = corner;
     v_tex = vec3(corner.x * look.z, (1.0 - corner.y) * look.w, look.x);
-    v_alpha = bloom;
+    v_alpha = bloom * mix(1.0, 0.7, settle);
     v_framed = framed;
 }

@@ -6,7 +6,10 @@ in vec4 quad;      // x, y, w, h in atlas pixels, y down, relative to the anchor
 in vec4 tex;       // u0, v0, u1, v1
 in vec4 anchor;    // x, y, size (screen heights per atlas pixel), born (seconds)
 in vec4 color;
+in float pinned;   // pinned cards never settle
 uniform vec2 resolution;
+uniform float settled;       // size of a settled card relative to its arrival size
+uniform float settle_after;  // seconds a new card stays large
 uniform float time;
 uniform float drift;
 out vec2 v_tex;
@@ -21,8 +24,10 @@ void main() {
         float seed = fract(sin(dot(anchor.xy, vec2(12.9898, 78.233))) * 43758.5453) * 6.2831;
         centre += drift * vec2(sin(time * 0.07 + seed), cos(time * 0.05 + seed * 1.3));
         centre.x *= resolution.y / resolution.x;
-        size *= mix(1.3, 1.0, bloom);
-        alpha = bloom;
+        float age = max(time - anchor.w, 0.0);
+        float settle = pinned > 0.5 ? 0.0 : smoothstep(settle_after, settle_after * 2.5, age);
+        size *= mix(1.3, 1.0, bloom) * mix(1.0, settled, settle);
+        alpha = bloom * mix(1.0, 0.62, settle);
     }
     vec2 pixel = quad.xy + corner * quad.zw;
     vec2 offset = vec2(pixel.x, -pixel.y) * size * 2.0 * vec2(resolution.y / resolution.x, 1.0);

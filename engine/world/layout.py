@@ -1,0 +1,93 @@
+"""Where a new contribution goes: near its theme's pole, never on top of another.
+
+Each theme is a pole on an ellipse around the centre (untagged contributions gather at
+the centre); sequences are rings around their pole (enjeux nearest, possibles
+furthest). A new arrival walks a golden-angle spiral out from its ring's start and takes
+the first spot where its settled footprint overlaps nothing already placed. Placement
+depends only on arrival order, so the same journal gives the same map, and nothing
+already placed ever moves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+
+from engine.world.contribution import Contribution
+
+GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
+POLE_X, POLE_Y = 0.85, 0.55
+STEP = 0.035
+MAX_STEPS = 4000
+CELL = 0.25
+SETTLED = 0.5  # settled cards and pictures are half their arrival size
+TEXT_EM = 0.03 * 2  # map units per em at the default text size
+CHARS_PER_LINE = 32
+PICTURE_HALF = 0.16
+
+Box = tuple[float, float, float, float]  # centre x, y, half width, half height
+
+
+def footprint(contribution: Contribution) -> tuple[float, float]:
+    """Half width and height, in map units, of a settled contribution (an estimate for
+    text: the renderer wraps at about this many characters per line)."""
+    if contribution.kind in ("image", "drawing", "animation", "video"):
+        return PICTURE_HALF * SETTLED, PICTURE_HALF * SETTLED
+    length = max(8, len(contribution.text) or len(contribution.name) + 12)
+    lines = math.ceil(length / CHARS_PER_LINE)
+    width = min(length, CHARS_PER_LINE) * 0.56 * TEXT_EM
+    return width / 2 * SETTLED, lines * 1.2 * TEXT_EM / 2 * SETTLED
+
+
+class Layout:
+    """Occupied boxes in a spatial hash, and the placing walk."""
+
+    def __init__(self, themes: tuple[str, ...], sequences: tuple[str, ...]) -> None:
+        self.themes = themes
+        self.sequences = sequences
+        self.cells: dict[tuple[int, int], list[Box]] = defaultdict(list)
+
+    def pole(self, theme: str | None) -> tuple[float, float]:
+        if theme not in self.themes:
+            return 0.0, 0.0
+        turn = self.themes.index(theme) / len(self.themes)
+        angle = math.pi * 0.75 - turn * 2.0 * math.pi
+        return POLE_X * math.cos(angle), POLE_Y * math.sin(angle)
+
+    def place(self, contribution: Contribution) -> tuple[float, float]:
+        """A free spot for `contribution`, which is then taken."""
+        tags = contribution.tags
+        cx, cy = self.pole(tags.theme)
+        ring = self.sequences.index(tags.sequence) + 1 if tags.sequence in self.sequences \
+            else 0
+        seed = int(hashlib.sha256(contribution.id.encode()).hexdigest()[:8], 16) / 2**32
+        half_w, half_h = footprint(contribution)
+        start = ring * 0.12
+        for step in range(MAX_STEPS):
+            radius = start + STEP * math.sqrt(step)
+            angle = (step + seed * 7) * GOLDEN_ANGLE
+            x = cx + radius * math.cos(angle) * 1.5
+            y = cy + radius * math.sin(angle)
+            box = (x, y, half_w, half_h)
+            if not self._overlaps(box):
+                break
+        self._take(box)
+        return x, y
+
+    def _cells(self, box: Box) -> list[tuple[int, int]]:
+        x, y, w, h = box
+        return [(i, j) for i in range(math.floor((x - w) / CELL), math.floor((x + w) / CELL) + 1)
+                for j in range(math.floor((y - h) / CELL), math.floor((y + h) / CELL) + 1)]
+
+    def _overlaps(self, box: Box) -> bool:
+        x, y, w, h = box
+        for cell in self._cells(box):
+            for ox, oy, ow, oh in self.cells.get(cell, ()):
+                if abs(x - ox) < w + ow and abs(y - oy) < h + oh:
+                    return True
+        return False
+
+    def _take(self, box: Box) -> None:
+        for cell in self._cells(box):
+            self.cells[cell].append(box)
