@@ -28,6 +28,7 @@ from engine.supervise.files import write_json
 from engine.supervise.notify import Notifier
 from engine.supervise.status import memory_mb, percentiles
 from engine.watch import FolderWatch
+from engine.world.camera import Camera
 from engine.world.carte import Carte
 from engine.world.scene import Scene, SceneLibrary
 
@@ -65,6 +66,7 @@ class Engine:
             raise ProblemError(problems)
         self.scene: Scene = scene
         self.carte = Carte(config.event.themes, config.event.sequences)
+        self.camera = Camera()
         self.atlas = GlyphAtlas(config.display.font)
         self.compositor = Compositor(ctx, self.shaders, self.atlas, config.display.text_size,
                                      config.display.picture_slots)
@@ -101,6 +103,7 @@ class Engine:
             if placed is not None:
                 self.compositor.place(placed, self.carte)
                 if not message.restored:
+                    self.camera.arrived(placed)
                     log.info("arrived: %s (%s) as %s", contribution.name, contribution.kind,
                              contribution.id)
         elif isinstance(message, Refused):
@@ -116,8 +119,10 @@ class Engine:
             return False
         self._drain(started)
         level, bands = placeholder_audio(self.tick.time)
-        self.compositor.render(self.scene, self.carte, FrameInputs(self.tick, level, bands),
-                               self.target)
+        visible = {p.contribution.id for p in self.carte.visible()}
+        view = self.camera.update(self.tick.time, self.carte.placed, visible)
+        self.compositor.render(self.scene, self.carte,
+                               FrameInputs(self.tick, level, bands, view), self.target)
         if self.config.display.overlay_errors:
             self.compositor.draw_overlay(self.problems(), self.target)
         self.surface.present(self.target)

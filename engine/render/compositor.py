@@ -19,6 +19,7 @@ from engine.render.library import ShaderLibrary
 from engine.render.media import PictureLayer
 from engine.render.surface import FrameTarget
 from engine.render.text import STRIDE, TextBatch, instances
+from engine.render.threads import Threads
 from engine.world.carte import Carte, Placed
 from engine.world.contribution import Contribution
 from engine.world.scene import CONTRIBUTION_INPUTS, LayerSpec, Scene
@@ -39,9 +40,11 @@ class FrameInputs:
     tick: Tick
     audio_level: float = 0.0
     audio_bands: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    view: tuple[float, ...] = (0.0, 0.0, 1.0)
 
 
 PINNED_SCALE = 1.35
+THREAD_WIDTH = 1.6  # pixels at 720 lines
 
 
 def card_text(contribution: Contribution) -> str:
@@ -89,8 +92,8 @@ class ContributionCards:
         self.version = carte.version
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float,
-             drift: float) -> None:
-        self.batch.draw(resolution, time, opacity, drift)
+             drift: float, view: tuple[float, ...]) -> None:
+        self.batch.draw(resolution, time, opacity, drift, view)
 
     def release(self) -> None:
         self.batch.release()
@@ -105,6 +108,7 @@ class Compositor:
         self.shaders = shaders
         self.cards = ContributionCards(ctx, atlas, text_size)
         self.pictures = PictureLayer(ctx, picture_slots)
+        self.threads = Threads(ctx)
         self.overlay = TextBatch(ctx, atlas)
         self.overlay_text = ""
 
@@ -126,10 +130,13 @@ class Compositor:
             params = {i.name: i.default for i in CONTRIBUTION_INPUTS} | dict(layer.params)
             hidden = {i for i, state in carte.states.items() if state == "hidden"}
             pinned = {i for i, state in carte.states.items() if state == "pinned"}
+            self.threads.update(carte)
+            self.threads.draw(resolution, tick.time, inputs.view, layer.opacity * params["threads"],
+                              THREAD_WIDTH * resolution[1] / 720)
             self.pictures.update(tick.time, hidden, pinned, carte.version)
-            self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"])
+            self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view)
             self.cards.update(carte, params)
-            self.cards.draw(resolution, tick.time, layer.opacity, params["drift"])
+            self.cards.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view)
             return
         loaded = self.shaders.get(layer.shader or "")
         if loaded is None:
@@ -172,6 +179,7 @@ class Compositor:
         self.pictures.add(placed, pinned)
 
     def release(self) -> None:
+        self.threads.release()
         self.pictures.release()
         self.cards.release()
         self.overlay.release()

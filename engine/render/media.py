@@ -136,13 +136,13 @@ class PictureLayer:
             self.buffer.write(np.array(rows, dtype="f4"))
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float,
-             drift: float) -> None:
+             drift: float, view: tuple[float, ...]) -> None:
         if not self.count:
             return
         self.array.use(0)
         for name, value in {"pictures": 0, "resolution": resolution, "time": time,
                             "opacity": opacity, "drift": drift, "settled": SETTLED,
-                            "settle_after": SETTLE_AFTER}.items():
+                            "settle_after": SETTLE_AFTER, "view": view}.items():
             if name in self.program:
                 self.program[name].value = value
         self.vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=self.count)

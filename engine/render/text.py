@@ -65,7 +65,7 @@ class TextBatch:
             self.buffer.write(np.ascontiguousarray(rows, dtype=np.float32))
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float = 1.0,
-             drift: float = 0.0) -> None:
+             drift: float = 0.0, view: tuple[float, ...] = (0.0, 0.0, 1.0)) -> None:
         if not self.count or self.vao is None:
             return
         if self.atlas.dirty:
@@ -73,7 +73,8 @@ class TextBatch:
             self.atlas.dirty = False
         self.texture.use(0)
         uniforms = {"atlas": 0, "resolution": resolution, "time": time, "opacity": opacity,
-                    "drift": drift, "settled": SETTLED, "settle_after": SETTLE_AFTER}
+                    "drift": drift, "settled": SETTLED, "settle_after": SETTLE_AFTER,
+                    "view": view}
         for name, value in uniforms.items():
             if name in self.program:
                 self.program[name].value = value

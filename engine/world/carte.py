@@ -7,6 +7,19 @@ from dataclasses import dataclass
 from engine.world.contribution import Contribution
 from engine.world.layout import Layout
 
+RELATED_LOOKBACK = 400
+LINKS_PER_ARRIVAL = 2
+
+
+def related(a: Contribution, b: Contribution) -> bool:
+    """Shared keywords, the same parcours, or the same theme in the same sequence."""
+    ta, tb = a.tags, b.tags
+    if {k.casefold() for k in ta.keywords} & {k.casefold() for k in tb.keywords}:
+        return True
+    if ta.parcours and ta.parcours == tb.parcours:
+        return True
+    return bool(ta.theme and ta.sequence and (ta.theme, ta.sequence) == (tb.theme, tb.sequence))
+
 
 @dataclass(frozen=True)
 class Placed:
@@ -26,6 +39,7 @@ class Carte:
         self.placed: list[Placed] = []
         self.ids: set[str] = set()
         self.states: dict[str, str] = {}
+        self.links: list[tuple[int, int]] = []
         self.version = 0
         self.last_arrival: float | None = None
 
@@ -40,6 +54,10 @@ class Carte:
         self.states[contribution.id] = state
         x, y = self.layout.place(contribution)
         placed = Placed(contribution, x, y, now)
+        index = len(self.placed)
+        earlier = range(index - 1, max(-1, index - 1 - RELATED_LOOKBACK), -1)
+        partners = [i for i in earlier if related(contribution, self.placed[i].contribution)]
+        self.links += [(i, index) for i in partners[:LINKS_PER_ARRIVAL]]
         self.placed.append(placed)
         self.ids.add(contribution.id)
         self.version += 1

@@ -37,6 +37,7 @@ CONTRIBUTION_INPUTS = (
     ShaderInput("drift", "float", 0.012, 0.0, 0.1, "Drift"),
     ShaderInput("width", "float", 18.0, 6.0, 60.0, "Line length (em)"),
     ShaderInput("color", "color", (0.96, 0.93, 0.86, 1.0), None, None, "Ink"),
+    ShaderInput("threads", "float", 1.0, 0.0, 1.0, "Threads"),
 )
 LAYER_KINDS = ("field", "contributions")
 

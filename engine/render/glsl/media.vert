@@ -10,6 +10,7 @@ uniform float settle_after;
 uniform vec2 resolution;
 uniform float time;
 uniform float drift;
+uniform vec3 view;
 out vec3 v_tex;
 out vec2 v_local;
 out float v_alpha;
@@ -22,7 +23,7 @@ void main() {
     float age = max(time - look.y, 0.0);
     float settle = pinned > 0.5 ? 0.0 : smoothstep(settle_after, settle_after * 2.5, age);
     vec2 half_size = place.zw * mix(1.25, 1.0, bloom) * mix(1.0, settled, settle);
-    vec2 position = centre + (corner * 2.0 - 1.0) * half_size;
+    vec2 position = (centre - view.xy + (corner * 2.0 - 1.0) * half_size) * view.z;
     position.x *= resolution.y / resolution.x;
     gl_Position = vec4(position, 0.0, 1.0);
     v_local = corner;

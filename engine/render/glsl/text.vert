@@ -12,6 +12,7 @@ uniform float settled;       // size of a settled card relative to its arrival s
 uniform float settle_after;  // seconds a new card stays large
 uniform float time;
 uniform float drift;
+uniform vec3 view;           // camera centre x, y and zoom (cards only)
 out vec2 v_tex;
 out vec4 v_color;
 
@@ -23,10 +24,11 @@ void main() {
         float bloom = smoothstep(0.0, 1.6, max(time - anchor.w, 0.0));
         float seed = fract(sin(dot(anchor.xy, vec2(12.9898, 78.233))) * 43758.5453) * 6.2831;
         centre += drift * vec2(sin(time * 0.07 + seed), cos(time * 0.05 + seed * 1.3));
+        centre = (centre - view.xy) * view.z;
         centre.x *= resolution.y / resolution.x;
         float age = max(time - anchor.w, 0.0);
         float settle = pinned > 0.5 ? 0.0 : smoothstep(settle_after, settle_after * 2.5, age);
-        size *= mix(1.3, 1.0, bloom) * mix(1.0, settled, settle);
+        size *= mix(1.3, 1.0, bloom) * mix(1.0, settled, settle) * view.z;
         alpha = bloom * mix(1.0, 0.62, settle);
     }
     vec2 pixel = quad.xy + corner * quad.zw;
