@@ -34,6 +34,7 @@ from engine.world.scene import Scene, SceneLibrary
 
 log = logging.getLogger(__name__)
 LOG_SECONDS = 30.0
+RESTORED_BORN = -1e4
 STATUS_SECONDS = 2.0
 
 
@@ -65,6 +66,8 @@ class Engine:
             self.shaders.release()
             raise ProblemError(problems)
         self.scene: Scene = scene
+        self.leaving: Scene | None = None
+        self.transition = (0.0, 0.0, "fondu")  # start, seconds, shader
         self.carte = Carte(config.event.themes, config.event.sequences)
         self.camera = Camera()
         self.atlas = GlyphAtlas(config.display.font)
@@ -99,7 +102,9 @@ class Engine:
     def receive(self, message: Message) -> None:
         if isinstance(message, Arrived):
             contribution = message.contribution
-            placed = self.carte.add(contribution, max(self.tick.time, 0.0), message.state)
+            # What the journal restores was on the carte long ago: already settled.
+            born = RESTORED_BORN if message.restored else max(self.tick.time, 0.0)
+            placed = self.carte.add(contribution, born, message.state)
             if placed is not None:
                 self.compositor.place(placed, self.carte)
                 if not message.restored:
@@ -121,8 +126,15 @@ class Engine:
         level, bands = placeholder_audio(self.tick.time)
         visible = {p.contribution.id for p in self.carte.visible()}
         view = self.camera.update(self.tick.time, self.carte.placed, visible)
-        self.compositor.render(self.scene, self.carte,
-                               FrameInputs(self.tick, level, bands, view), self.target)
+        inputs = FrameInputs(self.tick, level, bands, view)
+        start, seconds, shader = self.transition
+        progress = (self.tick.time - start) / seconds if seconds > 0 else 1.0
+        if self.leaving is not None and progress < 1.0:
+            self.compositor.render_transition(self.leaving, self.scene, progress, shader,
+                                              self.carte, inputs, self.target)
+        else:
+            self.leaving = None
+            self.compositor.render(self.scene, self.carte, inputs, self.target)
         if self.config.display.overlay_errors:
             self.compositor.draw_overlay(self.problems(), self.target)
         self.surface.present(self.target)
@@ -160,6 +172,21 @@ class Engine:
         if current is not None and current is not self.scene:
             log.info("scene %s reloaded", self.scene_name)
             self.scene = current
+
+    def switch_scene(self, name: str, seconds: float | None = None) -> bool:
+        """Show scene `name`, blending from the current one over `seconds` (default: the
+        new scene's own transition); False when no good scene has that name."""
+        scene = self.scenes.get(name) if name in self.scenes.names() else None
+        if scene is None:
+            log.warning("scene %r: not found or not valid; staying on %s", name,
+                        self.scene_name)
+            return False
+        self.leaving = self.scene if seconds != 0 else None
+        self.transition = (self.tick.time, scene.transition_seconds if seconds is None
+                           else seconds, scene.transition_shader)
+        self.scene, self.scene_name = scene, name
+        log.info("scene %s (%.1f s %s)", name, self.transition[1], self.transition[2])
+        return True
 
     def problems(self) -> list[Problem]:
         """What artists need to fix, newest state of each file."""

@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from engine.clock import FixedClock, WallClock
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--display", type=int, help="monitor index to open the window on")
     run.add_argument("--size", type=size_argument, help="window or frame size, WxH")
     run.add_argument("--seconds", type=float, help="stop cleanly after this many seconds")
+    run.add_argument("--scene", help="scene to start on (default: [display] scene)")
     run.add_argument("--demo", action="store_true",
                      help="drop the project's sample contributions into the inbox over time")
 
@@ -55,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     length.add_argument("--frames", type=int, help="frames to step before the one written")
     length.add_argument("--seconds", type=float, help="seconds of show time to step")
     render.add_argument("--size", type=size_argument, help="image size, WxH")
+    render.add_argument("--scene", help="scene to render (default: [display] scene)")
 
     with_config(commands.add_parser("check", help="validate config, scenes and shaders"))
     with_config(commands.add_parser("ingest", help="take what the inbox holds now, then exit"))
@@ -80,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     except ProblemError as error:
         print(error, file=sys.stderr)
         return 1
+    if getattr(args, "scene", None):
+        config = replace(config, display=replace(config.display, scene=args.scene))
     try:
         if args.command == "run":
             return run(config, args)

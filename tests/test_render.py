@@ -140,3 +140,54 @@ def test_broken_shader_keeps_last_good_and_shows_the_error(project: Path) -> Non
         assert difference(bottom, good[30:]) < 0.02  # the last good field is still there
     finally:
         engine.close()
+
+
+def test_post_layer_transforms_what_is_below(project: Path) -> None:
+    shaders = project.parent / "shaders"
+    (shaders / "rouge.glsl").write_text("void main() { gl_FragColor = vec4(0.8, 0.1, 0.0, 1.0); }")
+    (shaders / "negatif.glsl").write_text(
+        "void main() { gl_FragColor = vec4(1.0 - texture(inputImage, uv).rgb, 1.0); }")
+    (project.parent / "scenes" / "champ.toml").write_text(
+        '[[layers]]\nkind = "field"\nshader = "rouge"\n'
+        '[[layers]]\nkind = "post"\nshader = "negatif"\n')
+    engine = make_engine(project)
+    try:
+        assert mean_colour(frame(engine)) == rgb((0.2, 0.9, 1.0))
+    finally:
+        engine.close()
+
+
+def test_feedback_reads_the_previous_frame(project: Path) -> None:
+    shaders = project.parent / "shaders"
+    (shaders / "echo.glsl").write_text(
+        "void main() { vec3 last = texture(previousFrame, uv).rgb;\n"
+        "  gl_FragColor = vec4(min(last + vec3(0.1), vec3(1.0)), 1.0); }")
+    (project.parent / "scenes" / "champ.toml").write_text(
+        '[[layers]]\nkind = "field"\nshader = "echo"\n')
+    engine = make_engine(project)
+    try:
+        assert mean_colour(frame(engine, 3))[0] == pytest.approx(0.3, abs=0.01)
+    finally:
+        engine.close()
+
+
+def test_switching_scenes_blends_through_the_transition(project: Path) -> None:
+    shaders = project.parent / "shaders"
+    scenes = project.parent / "scenes"
+    for name, colour in (("noir", "0.0, 0.0, 0.0"), ("blanc", "1.0, 1.0, 1.0")):
+        (shaders / f"{name}.glsl").write_text(
+            f"void main() {{ gl_FragColor = vec4({colour}, 1.0); }}")
+        (scenes / f"{name}.toml").write_text(
+            f'[[layers]]\nkind = "field"\nshader = "{name}"\n'
+            '[transition]\nseconds = 2.0\nshader = "fondu"\n')
+    (scenes / "champ.toml").write_text((scenes / "noir.toml").read_text())
+    engine = make_engine(project)  # 30 fps
+    try:
+        frame(engine)
+        assert engine.switch_scene("blanc") and not engine.switch_scene("absente")
+        halfway = mean_colour(frame(engine, 30))[0]  # one second into two
+        assert halfway == pytest.approx(0.5, abs=0.05)  # the eased crossfade's middle
+        assert mean_colour(frame(engine, 45))[0] == pytest.approx(1.0, abs=0.01)
+        assert engine.scene_name == "blanc"
+    finally:
+        engine.close()

@@ -54,7 +54,7 @@ def test_ready_heartbeat_and_status_file(project: Path, tmp_path: Path) -> None:
     assert running.returncode == 0, stderr
     assert status["scene"] == "champ" and status["contributions"] == 0
     assert status["fps"] > 0 and status["frame_ms"]["p95"] >= status["frame_ms"]["p50"] > 0
-    assert status["memory_mb"] > 10 and status["gl"]["shaders"] == 1
+    assert status["memory_mb"] > 10 and status["gl"]["shaders"] >= 1
 
 
 def test_a_bad_config_exits_non_zero_for_the_supervisor(project: Path) -> None:

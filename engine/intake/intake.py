@@ -128,6 +128,7 @@ class Intake:
             worker.stop()
 
     def _run(self, worker: DecoderWorker, restores: bool) -> None:
+        worker.warm()
         if restores and self.restoring.is_set():
             for arrived in self.restore(worker):
                 if self.stopping.is_set():

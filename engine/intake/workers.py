@@ -74,6 +74,10 @@ class DecoderWorker:
             self.connection = ours
         return self.connection
 
+    def warm(self) -> None:
+        """Start the process now, so the first file dropped pays no start-up."""
+        self._ensure()
+
     def decode(self, path: Path) -> Contribution:
         """Decode `path` in the worker; `Refusal` on bad input, timeout or a dead worker."""
         connection = self._ensure()

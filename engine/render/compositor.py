@@ -15,8 +15,9 @@ import numpy as np
 from engine.clock import Tick
 from engine.problems import Problem
 from engine.render.glyphs import GlyphAtlas, layout
-from engine.render.library import ShaderLibrary
+from engine.render.library import LoadedShader, ShaderLibrary
 from engine.render.media import PictureLayer
+from engine.render.shader import IMAGE_UNITS
 from engine.render.surface import FrameTarget
 from engine.render.text import STRIDE, TextBatch, instances
 from engine.render.threads import Threads
@@ -31,6 +32,7 @@ BLEND_FUNCS = {
     "multiply": (moderngl.DST_COLOR, moderngl.ONE_MINUS_SRC_ALPHA),
 }
 OVERLAY_INK = (1.0, 0.45, 0.3, 1.0)
+OVERLAY = -1e9  # "born" of overlay glyphs: below text.vert's OVERLAY, drawn in screen space
 
 
 @dataclass(frozen=True)
@@ -111,17 +113,71 @@ class Compositor:
         self.threads = Threads(ctx)
         self.overlay = TextBatch(ctx, atlas)
         self.overlay_text = ""
+        self.scratch: dict[str, FrameTarget] = {}
+        self.wants_previous = False
 
     def render(self, scene: Scene, carte: Carte, inputs: FrameInputs,
                target: FrameTarget) -> None:
+        """Compose `scene` into `target`."""
+        self.wants_previous = False
+        self._compose(scene, carte, inputs, target)
+        self._keep_previous(target)
+
+    def render_transition(self, start: Scene, end: Scene, progress: float, shader: str,
+                          carte: Carte, inputs: FrameInputs, target: FrameTarget) -> None:
+        """Compose both scenes and blend them with a transition shader (ISF convention:
+        `startImage`, `endImage`, `progress`)."""
+        self.wants_previous = False
+        first, second = self._scratch("start", target.size), self._scratch("end", target.size)
+        self._compose(start, carte, inputs, first)
+        self._compose(end, carte, inputs, second)
+        loaded = self.shaders.get(shader) or self.shaders.get("fondu")
+        target.fbo.use()
+        self.ctx.disable(moderngl.BLEND)
+        if loaded is None:
+            self.ctx.copy_framebuffer(target.fbo, second.fbo)
+        else:
+            first.texture.use(IMAGE_UNITS["startImage"])
+            second.texture.use(IMAGE_UNITS["endImage"])
+            self._set_builtins(loaded, carte, inputs, target.size, 1.0)
+            loaded.set("progress", min(max(progress, 0.0), 1.0))
+            loaded.vao.render(moderngl.TRIANGLE_STRIP)
+        self.ctx.enable(moderngl.BLEND)
+        self._keep_previous(target)
+
+    def _compose(self, scene: Scene, carte: Carte, inputs: FrameInputs,
+                 target: FrameTarget) -> None:
         target.fbo.use()
         self.ctx.clear(0.0, 0.0, 0.0, 1.0)
         self.ctx.enable(moderngl.BLEND)
+        self._scratch("previous", target.size).texture.use(IMAGE_UNITS["previousFrame"])
         for layer in scene.layers:
             if layer.enabled and layer.opacity > 0:
+                if layer.kind == "post":
+                    below = self._scratch("below", target.size)
+                    self.ctx.copy_framebuffer(below.fbo, target.fbo)
+                    below.texture.build_mipmaps()
+                    below.texture.use(IMAGE_UNITS["inputImage"])
+                    target.fbo.use()
                 self.ctx.blend_func = BLEND_FUNCS[layer.blend]
                 self._draw_layer(layer, carte, inputs, target.size)
         self.ctx.blend_func = BLEND_FUNCS["normal"]
+
+    def _scratch(self, role: str, size: tuple[int, int]) -> FrameTarget:
+        """An offscreen frame of `size` for one role (below, previous, start, end)."""
+        found = self.scratch.get(role)
+        if found is None or found.size != size:
+            if found is not None:
+                found.release()
+            found = self.scratch[role] = FrameTarget(self.ctx, size)
+            found.texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+            found.texture.build_mipmaps()
+        return found
+
+    def _keep_previous(self, target: FrameTarget) -> None:
+        """Feedback effects read the last frame; copy it only when one is drawn."""
+        if self.wants_previous:
+            self.ctx.copy_framebuffer(self._scratch("previous", target.size).fbo, target.fbo)
 
     def _draw_layer(self, layer: LayerSpec, carte: Carte, inputs: FrameInputs,
                     resolution: tuple[int, int]) -> None:
@@ -141,13 +197,8 @@ class Compositor:
         loaded = self.shaders.get(layer.shader or "")
         if loaded is None:
             return
-        since = tick.time - carte.last_arrival if carte.last_arrival is not None else 1e6
-        builtins = {"time": tick.time, "delta": tick.delta, "frame": tick.frame,
-                    "resolution": resolution, "audioLevel": inputs.audio_level,
-                    "audioBands": inputs.audio_bands, "contributions": float(len(carte)),
-                    "sinceArrival": since, "carte_opacity": layer.opacity}
-        for name, value in builtins.items():
-            loaded.set(name, value)
+        self._set_builtins(loaded, carte, inputs, resolution, layer.opacity)
+        self.wants_previous |= "previousFrame" in loaded.program
         for spec in loaded.source.inputs:
             value = layer.params.get(spec.name, spec.default)
             try:
@@ -155,6 +206,18 @@ class Compositor:
             except (TypeError, ValueError):
                 loaded.set(spec.name, spec.default)
         loaded.vao.render(moderngl.TRIANGLE_STRIP)
+
+    def _set_builtins(self, loaded: LoadedShader, carte: Carte, inputs: FrameInputs,
+                      resolution: tuple[int, int], opacity: float) -> None:
+        tick = inputs.tick
+        since = tick.time - carte.last_arrival if carte.last_arrival is not None else 1e6
+        builtins: dict[str, Any] = {
+            "time": tick.time, "delta": tick.delta, "frame": tick.frame,
+            "resolution": resolution, "audioLevel": inputs.audio_level,
+            "audioBands": inputs.audio_bands, "contributions": float(len(carte)),
+            "sinceArrival": since, "carte_opacity": opacity, **IMAGE_UNITS}
+        for name, value in builtins.items():
+            loaded.set(name, value)
 
     def draw_overlay(self, problems: list[Problem], target: FrameTarget) -> None:
         """Show the current problems in the top-left corner, over everything."""
@@ -164,8 +227,9 @@ class Compositor:
             atlas = self.cards.atlas
             quads = layout(atlas, text, 1e9, centred=False) if text else np.empty((0, 8), "f4")
             size = 0.022 / atlas.pixel_size
-            shadow = instances(quads, (-0.97 + 0.002, 0.95 - 0.003, size, -1.0), (0, 0, 0, 0.9))
-            ink = instances(quads, (-0.97, 0.95, size, -1.0), OVERLAY_INK)
+            shadow = instances(quads, (-0.97 + 0.002, 0.95 - 0.003, size, OVERLAY),
+                               (0, 0, 0, 0.9))
+            ink = instances(quads, (-0.97, 0.95, size, OVERLAY), OVERLAY_INK)
             self.overlay.set(np.concatenate([shadow, ink]))
         if text:
             target.fbo.use()
@@ -179,6 +243,8 @@ class Compositor:
         self.pictures.add(placed, pinned)
 
     def release(self) -> None:
+        for frame in self.scratch.values():
+            frame.release()
         self.threads.release()
         self.pictures.release()
         self.cards.release()

@@ -39,7 +39,14 @@ BUILTINS: dict[str, str] = {
     "audioBands": "vec4",
     "contributions": "float",
     "sinceArrival": "float",
+    "inputImage": "sampler2D",
+    "previousFrame": "sampler2D",
+    "startImage": "sampler2D",
+    "endImage": "sampler2D",
+    "progress": "float",
 }
+# Texture units of the image built-ins (post effects, feedback, transitions).
+IMAGE_UNITS = {"inputImage": 1, "previousFrame": 2, "startImage": 3, "endImage": 4}
 ALIASES = {
     "iTime": "time", "TIME": "time",
     "iTimeDelta": "delta", "TIMEDELTA": "delta",

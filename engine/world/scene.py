@@ -10,6 +10,12 @@
     flow = 0.35
     [[layers]]
     kind = "contributions"    # the contributions as text cards
+    [[layers]]
+    kind = "post"             # a full-screen shader reading `inputImage` (what is below)
+    shader = "post-lueur"
+    [transition]              # how this scene arrives when switched to
+    seconds = 3.0
+    shader = "fondu"          # a transition shader: startImage, endImage, progress
 
 Loading checks every key against what the layer kind and its shader declare, so an
 artist learns the file and line of a mistake; a broken scene never replaces a good one.
@@ -29,7 +35,8 @@ from engine.tomlfile import locate, read_toml
 
 BLENDS = ("normal", "add", "screen", "multiply")
 LAYER_KEYS = {"kind", "name", "shader", "blend", "opacity", "enabled", "params"}
-SCENE_KEYS = {"title", "layers"}
+SCENE_KEYS = {"title", "layers", "transition"}
+TRANSITION_KEYS = {"seconds", "shader"}
 
 # Parameters of the built-in contributions layer, declared like shader inputs.
 CONTRIBUTION_INPUTS = (
@@ -39,7 +46,8 @@ CONTRIBUTION_INPUTS = (
     ShaderInput("color", "color", (0.96, 0.93, 0.86, 1.0), None, None, "Ink"),
     ShaderInput("threads", "float", 1.0, 0.0, 1.0, "Threads"),
 )
-LAYER_KINDS = ("field", "contributions")
+LAYER_KINDS = ("field", "contributions", "post")
+SHADED_KINDS = ("field", "post")
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,8 @@ class Scene:
     path: Path
     title: str
     layers: tuple[LayerSpec, ...]
+    transition_seconds: float = 2.0
+    transition_shader: str = "fondu"
 
 
 ShaderLookup = Callable[[str], ShaderSource | None]
@@ -98,9 +108,24 @@ def load_scene(path: Path, shaders: ShaderLookup) -> Scene:
     title = raw.get("title", path.stem)
     if not isinstance(title, str):
         complain(("title",), "title must be a string")
+    transition = raw.get("transition", {})
+    if not isinstance(transition, dict):
+        complain(("transition",), "[transition] must be a table with seconds and shader")
+        transition = {}
+    for key in transition.keys() - TRANSITION_KEYS:
+        complain(("transition", key), f"unknown key {key!r} in [transition]; expected "
+                                      "seconds, shader")
+    seconds = transition.get("seconds", 2.0)
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or \
+            not 0 <= seconds <= 600:
+        complain(("transition", "seconds"), "[transition] seconds must be a number 0..600")
+    shader = transition.get("shader", "fondu")
+    if not isinstance(shader, str) or shaders(shader) is None:
+        complain(("transition", "shader"),
+                 f"[transition] shader {shader!r} not found or not valid in the shaders folder")
     if problems:
         raise ProblemError(problems)
-    return Scene(path.stem, path, str(title), tuple(layers))
+    return Scene(path.stem, path, str(title), tuple(layers), float(seconds), str(shader))
 
 
 def _load_layer(index: int, entry: Any, shaders: ShaderLookup,
@@ -120,9 +145,10 @@ def _load_layer(index: int, entry: Any, shaders: ShaderLookup,
                      f"{label}: kind {kind!r} is unknown; expected one of {', '.join(LAYER_KINDS)}")
         return None
     shader = entry.get("shader")
-    if kind == "field":
+    if kind in SHADED_KINDS:
         if not isinstance(shader, str):
-            count_before(("layers", index, "shader"), f"{label}: a field layer needs shader = NAME")
+            count_before(("layers", index, "shader"),
+                         f"{label}: a {kind} layer needs shader = NAME")
             return None
         if shaders(shader) is None:
             count_before(("layers", index, "shader"),

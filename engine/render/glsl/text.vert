@@ -1,6 +1,7 @@
 #version 330 core
-// One instance per glyph. Cards (born >= 0) live in map space, -1..1 on the short
-// side, bloom in and drift slowly; overlays (born < 0) sit still in NDC.
+// One instance per glyph. Cards live in map space, -1..1 on the short side, bloom in
+// and drift slowly; overlays (born at or below OVERLAY) sit still in NDC.
+const float OVERLAY = -1e8;
 in vec2 corner;
 in vec4 quad;      // x, y, w, h in atlas pixels, y down, relative to the anchor
 in vec4 tex;       // u0, v0, u1, v1
@@ -20,7 +21,7 @@ void main() {
     vec2 centre = anchor.xy;
     float size = anchor.z;
     float alpha = 1.0;
-    if (anchor.w >= 0.0) {
+    if (anchor.w > OVERLAY) {
         float bloom = smoothstep(0.0, 1.6, max(time - anchor.w, 0.0));
         float seed = fract(sin(dot(anchor.xy, vec2(12.9898, 78.233))) * 43758.5453) * 6.2831;
         centre += drift * vec2(sin(time * 0.07 + seed), cos(time * 0.05 + seed * 1.3));

@@ -1,0 +1,68 @@
+"""What the engine tells live control: what can be steered, and how things are now.
+
+`ControlModel` describes what exists (scenes, layers and their inputs, sound
+parameters); the address space is built from it and rebuilt when it changes.
+`Snapshot` is what the frame loop publishes each frame so that queries are answered
+off the main thread, from an immutable value, never from live engine state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.render.shader import ShaderInput
+
+# (scope, owner, name): ("layer", "champ", "flow"), ("sound", "", "density"),
+# ("transport", "", "tempo"); the scene on screen is ("scene", "", "").
+ParamKey = tuple[str, str, str]
+SCENE_KEY: ParamKey = ("scene", "", "")
+
+
+@dataclass(frozen=True)
+class ControlModel:
+    """What live control can reach: scene names, the layers on screen with their
+    declared inputs (bottom first), and the soundscape's parameters."""
+
+    scenes: tuple[str, ...] = ()
+    layers: tuple[tuple[str, tuple[ShaderInput, ...]], ...] = ()
+    sound: tuple[ShaderInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContributionSummary:
+    """One contribution as a moderator's tablet lists it, or as an arrival is announced."""
+
+    id: str
+    kind: str
+    text: str = ""          # a short excerpt; trimmed again before sending
+    theme: str = ""
+    hidden: bool = False
+    pinned: bool = False
+
+
+@dataclass(frozen=True)
+class Status:
+    """The engine's health, as sent to subscribed clients."""
+
+    fps: float = 0.0
+    contributions: int = 0
+    queue: int = 0          # arrivals waiting to be placed
+    audio: str = "off"      # e.g. "running", "off", "failed: no device"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The engine as the frame loop last saw it; replaced whole, never mutated."""
+
+    scene: str = ""
+    params: Mapping[ParamKey, Any] = field(default_factory=dict)
+    recent: tuple[ContributionSummary, ...] = ()   # newest first
+    status: Status = field(default_factory=Status)
+
+    def value(self, key: ParamKey) -> Any:
+        """The current value at `key`, or None when the engine did not publish it."""
+        if key == SCENE_KEY:
+            return self.scene or None
+        return self.params.get(key)
