@@ -14,16 +14,19 @@ import threading
 import time
 from collections import deque
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.clock import Clock, Tick
 from engine.config import Config
+from engine.control.link import ControlLink
 from engine.intake.intake import Arrived, Intake, Message, Moderated, Refused
 from engine.journal.journal import Journal
 from engine.problems import Problem, ProblemError
-from engine.render.compositor import Compositor, FrameInputs
+from engine.render.compositor import PINNED_SCALE, Compositor, FrameInputs
 from engine.render.glyphs import GlyphAtlas
 from engine.render.library import ShaderLibrary
 from engine.render.surface import FrameTarget, Surface
+from engine.steering import Steering
 from engine.supervise.files import write_json
 from engine.supervise.notify import Notifier
 from engine.supervise.status import memory_mb, percentiles
@@ -31,6 +34,9 @@ from engine.watch import FolderWatch
 from engine.world.camera import Camera
 from engine.world.carte import Carte
 from engine.world.scene import Scene, SceneLibrary
+
+if TYPE_CHECKING:
+    from engine.audio.host import Soundscape
 
 log = logging.getLogger(__name__)
 LOG_SECONDS = 30.0
@@ -70,7 +76,9 @@ class Engine:
         self.transition = (0.0, 0.0, "fondu")  # start, seconds, shader
         self.carte = Carte(config.event.themes, config.event.sequences)
         self.camera = Camera()
-        self.atlas = GlyphAtlas(config.display.font)
+        # Glyphs are rasterised near the size they are shown, so a poster stays sharp.
+        shown = config.display.text_size * surface.size[1] * PINNED_SCALE * 1.3
+        self.atlas = GlyphAtlas(config.display.font, int(min(max(shown, 48), 160)))
         self.compositor = Compositor(ctx, self.shaders, self.atlas, config.display.text_size,
                                      config.display.picture_slots)
         self.target = FrameTarget(ctx, surface.size)
@@ -85,6 +93,9 @@ class Engine:
         self.started = time.monotonic()
         self.notifier = Notifier()
         self.refused = 0
+        self.steering = Steering()
+        self.audio: Soundscape | None = None
+        self.control = ControlLink(self) if live and config.osc.enabled else None
 
     def start(self) -> None:
         """Restore the journal's carte and start watching the inbox and the artists'
@@ -93,6 +104,12 @@ class Engine:
             self.intake.start()
         if self.artist_files is not None:
             self.artist_files.start()
+        if self.control is not None:
+            try:
+                self.control.start()
+            except Exception:
+                self.close()
+                raise
 
     def restore_now(self) -> None:
         """Place the journal's contributions before the first frame (renders)."""
@@ -109,6 +126,8 @@ class Engine:
                 self.compositor.place(placed, self.carte)
                 if not message.restored:
                     self.camera.arrived(placed)
+                    if self.control is not None:
+                        self.control.arrived(contribution)
                     log.info("arrived: %s (%s) as %s", contribution.name, contribution.kind,
                              contribution.id)
         elif isinstance(message, Refused):
@@ -123,18 +142,27 @@ class Engine:
         if not self.surface.poll():
             return False
         self._drain(started)
+        if self.control is not None:
+            self.control.frame()
+        if self.steering.freeze:
+            self.surface.present(self.target)  # the last frame stays
+            return not self.stopping.is_set()
         level, bands = placeholder_audio(self.tick.time)
         visible = {p.contribution.id for p in self.carte.visible()}
         view = self.camera.update(self.tick.time, self.carte.placed, visible)
         inputs = FrameInputs(self.tick, level, bands, view)
         start, seconds, shader = self.transition
         progress = (self.tick.time - start) / seconds if seconds > 0 else 1.0
-        if self.leaving is not None and progress < 1.0:
-            self.compositor.render_transition(self.leaving, self.scene, progress, shader,
-                                              self.carte, inputs, self.target)
+        steer = self.steering.effective
+        if self.steering.blackout:
+            self.target.fbo.use()
+            self.surface.ctx.clear(0.0, 0.0, 0.0, 1.0)
+        elif self.leaving is not None and progress < 1.0:
+            self.compositor.render_transition(steer(self.leaving), steer(self.scene), progress,
+                                              shader, self.carte, inputs, self.target)
         else:
             self.leaving = None
-            self.compositor.render(self.scene, self.carte, inputs, self.target)
+            self.compositor.render(steer(self.scene), self.carte, inputs, self.target)
         if self.config.display.overlay_errors:
             self.compositor.draw_overlay(self.problems(), self.target)
         self.surface.present(self.target)
@@ -253,6 +281,9 @@ class Engine:
         """Stop threads, then release GL objects, then the surface."""
         self.notifier.stopping()
         self.notifier.close()
+        if self.control is not None:
+            self.control.stop()
+            self.control = None
         if self.live:
             self.intake.stop()
         else:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from engine.clock import FixedClock, WallClock
 from engine.config import Config, load_config
+from engine.control.server import OscBindError
 from engine.problems import Problem, ProblemError
 
 log = logging.getLogger("carte")
@@ -60,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--scene", help="scene to render (default: [display] scene)")
 
     with_config(commands.add_parser("check", help="validate config, scenes and shaders"))
+    osc_map = with_config(commands.add_parser("osc-map", help="print the OSC address tree "
+                                              "as Markdown"))
+    osc_map.add_argument("--open-stage-control", type=Path, metavar="FILE",
+                         help="also write an Open Stage Control session (JSON)")
     with_config(commands.add_parser("ingest", help="take what the inbox holds now, then exit"))
     listing = with_config(commands.add_parser("list", help="every file the journal knows"))
     listing.add_argument("--json", action="store_true", help="the stable JSON form")
@@ -94,8 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             return ingest(config)
         if args.command == "list":
             return listing(config, args.json)
+        if args.command == "osc-map":
+            return osc_map(config, args.open_stage_control)
         return moderate(config, args.id, args.state)
-    except ProblemError as error:
+    except (ProblemError, OscBindError) as error:
         print(error, file=sys.stderr)
         return 1
 
@@ -230,6 +237,27 @@ def moderate(config: Config, id: str, state: str) -> int:
     finally:
         journal.close()
     print(f"{id} is now {state}")
+    return 0
+
+
+def osc_map(config: Config, session: Path | None) -> int:
+    """The address tree for the start scene, from the table that routes messages."""
+    from engine.app import Engine
+    from engine.clock import FixedClock
+    from engine.control import build_address_space, osc_map_markdown
+    from engine.control.layout import session_json
+    from engine.control.link import ControlLink, settings_of
+    from engine.render.surface import OffscreenSurface
+
+    engine = Engine(config, OffscreenSurface((16, 16)), FixedClock(1), live=False)
+    try:
+        space = build_address_space(ControlLink.model_of(engine))
+        print(osc_map_markdown(space, config.osc.host, config.osc.port, settings_of(engine)))
+    finally:
+        engine.close()
+    if session is not None:
+        session.write_text(session_json(space), encoding="utf-8")
+        print(f"Open Stage Control session written to {session}", file=sys.stderr)
     return 0
 
 

@@ -58,6 +58,7 @@ class DisplayConfig:
     display: int = 0
     fps: int = 60
     scene: str = "champ"
+    safe_scene: str = "champ"
     preview_seconds: float = 5.0
     overlay_errors: bool = True
     font: Path | None = None
@@ -72,6 +73,13 @@ class OscConfig:
     host: str = "127.0.0.1"
     port: int = 9000
     allow: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
+    reply_port: int = 0
+    rate: float = 5000.0
+    queue: int = 4096
+    horizon: float = 10.0
+    subscribers: int = 8
+    bind_retry_seconds: float = 10.0
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -266,6 +274,11 @@ def _check_values(config: Config, text: str) -> list[Problem]:
         complain("display", "text_size", "expected a fraction of the screen height, 0.005..0.3")
     if not 0 <= config.osc.port <= 65535:
         complain("osc", "port", f"{config.osc.port} is not a UDP port; expected 0..65535")
+    if not 0 <= config.osc.reply_port <= 65535:
+        complain("osc", "reply_port", "expected 0 (the sender's port) or a UDP port")
+    for key in ("rate", "queue", "horizon", "subscribers", "bind_retry_seconds"):
+        if getattr(config.osc, key) <= 0:
+            complain("osc", key, "expected a positive number")
     for network in config.osc.allow:
         try:
             ipaddress.ip_network(network, strict=False)

@@ -54,6 +54,7 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "inbox").mkdir()
     config = tmp_path / "config.toml"
     shutil.copy(ROOT / "config.toml", config)
+    set_config(config, "osc", "port", "0")  # any free port: tests run side by side
     return config
 
 

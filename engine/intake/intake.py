@@ -159,6 +159,8 @@ class Intake:
 
     def _recheck_orphans(self) -> None:
         with self.lock:
+            for gone in [p for p in self.orphans if not os.path.lexists(p)]:
+                del self.orphans[gone]  # taken with its file meanwhile
             due = [p for p, since in self.orphans.items()
                    if time.monotonic() - since >= self.config.intake.sidecar_wait_seconds]
         for path in due:

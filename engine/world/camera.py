@@ -53,6 +53,16 @@ class Camera:
         self.waiting.append(placed)
         self.last_arrival = placed.born
 
+    def focus(self, placed: Placed | None, now: float, seconds: float) -> None:
+        """A moderator's focus: go to `placed` now and stay; None returns to the whole."""
+        self.waiting.clear()
+        if placed is None:
+            if self.visit is not None:
+                self.visit = Visit(self.visit.x, self.visit.y, self.visit.zoom,
+                                   self.visit.start, min(self.visit.end, now))
+            return
+        self.visit = Visit(placed.x, placed.y, ZOOM, now, now + GLIDE + seconds)
+
     def update(self, now: float, placed: list[Placed], visible: set[str]) -> tuple[float, ...]:
         """The view at `now`: (x, y, zoom)."""
         if self.visit is not None and now >= self.visit.end + GLIDE:

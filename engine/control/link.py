@@ -1,0 +1,122 @@
+"""The engine's side of live control: serve OSC, apply its commands, answer from snapshots.
+
+Runs on the main thread, once per frame: drains the server's commands (never waiting),
+applies them through `Steering`, publishes an immutable snapshot for queries, and
+broadcasts status and arrivals to subscribed clients.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from engine.control.model import ContributionSummary, ControlModel, Snapshot, Status
+from engine.control.server import OscBindError, OscServer
+from engine.control.settings import ControlSettings
+from engine.world.contribution import Contribution
+from engine.world.scene import layer_inputs
+
+if TYPE_CHECKING:
+    from engine.app import Engine
+
+log = logging.getLogger(__name__)
+BIND_PAUSE = 0.5
+STATUS_EVERY = 1.0
+RECENT = 20
+PUBLISH_EVERY = 30  # frames; and at once whenever something steerable changed
+
+
+def settings_of(engine: Engine) -> ControlSettings:
+    osc = engine.config.osc
+    return ControlSettings(reply_port=osc.reply_port, rate=osc.rate, queue=osc.queue,
+                           horizon=osc.horizon, subscribers=osc.subscribers,
+                           max_text=engine.config.intake.max_text_chars)
+
+
+def summary(contribution: Contribution, state: str) -> ContributionSummary:
+    text = contribution.text or contribution.name
+    return ContributionSummary(contribution.id, contribution.kind, text[:80],
+                               contribution.tags.theme or "", state == "hidden",
+                               state == "pinned")
+
+
+class ControlLink:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.server = OscServer(engine.config.osc, self.model(), settings_of(engine))
+        self.next_status = 0.0
+        self.model_key: tuple[object, ...] = ()
+        self.published: tuple[object, ...] = ()
+
+    def start(self) -> None:
+        """Listen; a port taken by another process is retried for a while, then the
+        error (naming the port and `[osc] port`) stops the start."""
+        deadline = time.monotonic() + self.engine.config.osc.bind_retry_seconds
+        while True:
+            try:
+                self.server.start()
+                host, port = self.server.address
+                log.info("OSC: listening on %s:%d", host, port)
+                return
+            except OscBindError as error:
+                if time.monotonic() >= deadline:
+                    raise
+                log.warning("%s; retrying for up to %g s", error,
+                            self.engine.config.osc.bind_retry_seconds)
+                time.sleep(BIND_PAUSE)
+
+    def model(self) -> ControlModel:
+        return self.model_of(self.engine)
+
+    @staticmethod
+    def model_of(engine: Engine) -> ControlModel:
+        """What an engine offers to live control: its scenes, layers and sound."""
+        layers = tuple((layer.name, layer_inputs(layer, engine.shaders.source))
+                       for layer in engine.scene.layers)
+        sound = engine.audio.params() if engine.audio is not None else ()
+        return ControlModel(tuple(engine.scenes.names()), layers, sound)
+
+    def frame(self) -> None:
+        engine = self.engine
+        for command in self.server.drain():
+            try:
+                engine.steering.apply(engine, command)
+            except Exception:  # a command must never stop the show
+                log.exception("OSC command %r failed", command)
+        key = (id(engine.scene), tuple(engine.scenes.names()),
+               tuple(id(engine.shaders.loaded.get(layer.shader or "")) for layer in
+                     engine.scene.layers))
+        if key != self.model_key:
+            self.model_key = key
+            self.server.update(self.model())
+        changed = (engine.steering.version, engine.carte.version, engine.scene_name)
+        if changed != self.published or engine.tick.frame % PUBLISH_EVERY == 0:
+            self.published = changed
+            self.server.publish(self.snapshot())
+        now = time.monotonic()
+        if now >= self.next_status:
+            self.next_status = now + STATUS_EVERY
+            self.server.broadcast_status(self.status())
+
+    def snapshot(self) -> Snapshot:
+        engine = self.engine
+        states = engine.carte.states
+        recent = tuple(summary(p.contribution, states[p.contribution.id])
+                       for p in reversed(engine.carte.placed[-RECENT:]))
+        return Snapshot(engine.scene_name, engine.steering.values(engine), recent,
+                        self.status())
+
+    def status(self) -> Status:
+        engine = self.engine
+        ends = engine.frame_ends
+        fps = (len(ends) - 1) / (ends[-1] - ends[0]) if len(ends) > 1 and ends[-1] > ends[0] \
+            else 0.0
+        audio = engine.audio.state() if engine.audio is not None else "off"
+        return Status(round(fps, 1), len(engine.carte), engine.intake.messages.qsize(), audio)
+
+    def arrived(self, contribution: Contribution) -> None:
+        self.server.broadcast_arrival(summary(contribution, "shown"))
+
+    def stop(self) -> None:
+        self.server.stop()

@@ -1,0 +1,133 @@
+"""Live control end to end: real UDP into a running engine, seen in its pixels."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pythonosc.osc_message import OscMessage
+from pythonosc.osc_message_builder import OscMessageBuilder
+
+from engine.app import Engine
+from tests.conftest import ROOT, set_config
+from tests.engines import make_engine, step_until
+from tests.pixels import luminance, mean_colour
+
+FLAT = '/*{"INPUTS": [{"NAME": "teinte", "TYPE": "color", "DEFAULT": [0, 0, 1, 1]}]}*/\n' \
+    "void main() { gl_FragColor = teinte; }\n"
+
+
+@pytest.fixture
+def engine(project: Path) -> Iterator[Engine]:
+    (project.parent / "shaders" / "aplat.glsl").write_text(FLAT)
+    (project.parent / "scenes" / "champ.toml").write_text(
+        '[[layers]]\nkind = "field"\nshader = "aplat"\n[[layers]]\nkind = "contributions"\n')
+    running = make_engine(project, live=True)
+    running.start()
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def client() -> Iterator[socket.socket]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(5)
+    yield sock
+    sock.close()
+
+
+def send(sock: socket.socket, engine: Engine, address: str, *args: object) -> None:
+    message = OscMessageBuilder(address)
+    for arg in args:
+        message.add_arg(arg)
+    assert engine.control is not None
+    sock.sendto(message.build().dgram, engine.control.server.address)
+
+
+def colour_is(engine: Engine, rgb: tuple[float, float, float]) -> bool:
+    return bool(abs(mean_colour(engine.target.pixels()) - rgb).max() < 0.02)
+
+
+def test_shader_input_and_relative_opacity_reach_the_pixels(engine: Engine,
+                                                           client: socket.socket) -> None:
+    step_until(engine, lambda: colour_is(engine, (0.0, 0.0, 1.0)), 5.0)
+    send(client, engine, "/carte/layers/aplat/teinte", 1.0, 0.5, 0.0)
+    frames = 0
+
+    def green() -> bool:
+        nonlocal frames
+        frames += 1
+        return colour_is(engine, (1.0, 0.5, 0.0))
+
+    step_until(engine, green, 5.0)
+    send(client, engine, "/carte/layers/aplat/opacity", "*", 0.5)
+    step_until(engine, lambda: colour_is(engine, (0.5, 0.25, 0.0)), 5.0)
+    send(client, engine, "/carte/layers/aplat/opacity", "?")
+    engine.step()
+    reply = OscMessage(client.recv(4096))
+    assert (reply.address, reply.params) == ("/carte/layers/aplat/opacity", [0.5])
+
+
+def test_a_moderator_hides_a_contribution_from_a_tablet(engine: Engine,
+                                                        client: socket.socket) -> None:
+    (engine.config.paths.inbox / "a.txt").write_text("Une idée à modérer")
+    step_until(engine, lambda: len(engine.carte) == 1, 10.0)
+    id = engine.carte.placed[0].contribution.id
+    send(client, engine, "/carte/moderation/recent", 5)
+    engine.step()
+    header = OscMessage(client.recv(4096))
+    item = OscMessage(client.recv(4096))
+    assert header.address == "/carte/moderation/recent" and item.params[0] == id
+    send(client, engine, "/carte/moderation/hide", id)
+    step_until(engine, lambda: engine.carte.states[id] == "hidden", 5.0)
+    [entry] = engine.journal.contributions()
+    assert entry.state == "hidden"  # journaled like `carte hide`, never deleted
+
+
+def test_a_text_sent_over_osc_is_journaled_with_its_tags(engine: Engine,
+                                                        client: socket.socket) -> None:
+    send(client, engine, "/carte/contributions/text", "Écouter avant de décider",
+         "democratie", "possibles", "#écoute", "author:Léa")
+    step_until(engine, lambda: len(engine.carte) == 1, 10.0)
+    contribution = engine.carte.placed[0].contribution
+    assert contribution.text == "Écouter avant de décider"
+    tags = contribution.tags
+    assert (tags.theme, tags.sequence, tags.author, tags.keywords) == \
+        ("démocratie", "possibles", "Léa", ("écoute",))
+    assert engine.journal.contributions()[0].source.startswith("osc-")
+
+
+def test_transport_blackout_snapshot_and_safe_scene(engine: Engine,
+                                                    client: socket.socket) -> None:
+    step_until(engine, lambda: colour_is(engine, (0.0, 0.0, 1.0)), 5.0)
+    send(client, engine, "/carte/transport/blackout", 1)
+    step_until(engine, lambda: float(luminance(engine.target.pixels()).max()) == 0.0, 5.0)
+    send(client, engine, "/carte/transport/safe")
+    step_until(engine, lambda: colour_is(engine, (0.0, 0.0, 1.0)), 5.0)
+    send(client, engine, "/carte/transport/snapshot")
+    folder = engine.config.paths.data / "snapshots"
+    step_until(engine, lambda: folder.is_dir() and any(folder.glob("*.png")), 5.0)
+
+
+def test_a_taken_port_is_named_and_the_run_exits_non_zero(project: Path) -> None:
+    holder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    holder.bind(("127.0.0.1", 0))
+    port = holder.getsockname()[1]
+    set_config(project, "osc", "port", str(port))
+    set_config(project, "osc", "bind_retry_seconds", "1.0")
+    try:
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "engine", "run", "--headless",
+                               "--config", str(project), "--seconds", "5"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+    finally:
+        holder.close()
+    assert done.returncode == 1
+    assert f"port {port} is already in use" in done.stderr and "[osc] port" in done.stderr
+    assert "retrying" in done.stderr and time.monotonic() - started < 30
