@@ -131,3 +131,12 @@ def test_a_taken_port_is_named_and_the_run_exits_non_zero(project: Path) -> None
     assert done.returncode == 1
     assert f"port {port} is already in use" in done.stderr and "[osc] port" in done.stderr
     assert "retrying" in done.stderr and time.monotonic() - started < 30
+
+
+def test_the_published_osc_map_is_current() -> None:
+    """docs/osc-map.md is what `carte osc-map` prints for the shipped config."""
+    done = subprocess.run([sys.executable, "-m", "engine", "osc-map"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (ROOT / "docs" / "osc-map.md").read_text(encoding="utf-8") == done.stdout, \
+        "run `carte osc-map > docs/osc-map.md` and commit it"
