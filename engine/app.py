@@ -8,14 +8,17 @@ GL and pygame; watcher and intake threads only put small frozen messages on queu
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import threading
 import time
 from collections import deque
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import numpy as np
+
+from engine.audio.host import Soundscape
+from engine.audio.options import SoundOptions
 from engine.clock import Clock, Tick
 from engine.config import Config
 from engine.control.link import ControlLink
@@ -35,20 +38,22 @@ from engine.world.camera import Camera
 from engine.world.carte import Carte
 from engine.world.scene import Scene, SceneLibrary
 
-if TYPE_CHECKING:
-    from engine.audio.host import Soundscape
-
 log = logging.getLogger(__name__)
 LOG_SECONDS = 30.0
 RESTORED_BORN = -1e4
 STATUS_SECONDS = 2.0
 
 
-def placeholder_audio(seconds: float) -> tuple[float, tuple[float, float, float, float]]:
-    """A slow breathing signal standing in for the soundscape's analysis until it lands."""
-    level = 0.25 + 0.15 * math.sin(seconds * 2 * math.pi / 9.0)
-    bands = tuple(0.2 + 0.15 * math.sin(seconds * 2 * math.pi / p) for p in (11, 7, 5, 3))
-    return level, (bands[0], bands[1], bands[2], bands[3])
+def soundscape(config: Config, live: bool) -> Soundscape | None:
+    """The soundscape: the configured backend live, computed offline for renders (so
+    the same journal gives the same picture and sound); None when audio is off."""
+    audio = config.audio
+    if audio.backend == "none":
+        return None
+    options = SoundOptions(audio.volume, audio.seed, audio.crossfade_seconds,
+                           audio.stall_seconds, audio.retry_seconds, audio.probe_seconds)
+    device = audio if live else replace(audio, backend="offline")
+    return Soundscape(device, config.paths.sound, config.event.themes, audio.module, options)
 
 
 class Engine:
@@ -84,23 +89,28 @@ class Engine:
         self.target = FrameTarget(ctx, surface.size)
         self.journal = Journal(config.paths.data / "journal.sqlite")
         self.intake = Intake(config, self.journal)
-        self.artist_files = FolderWatch([config.paths.shaders, config.paths.scenes]) \
-            if live else None
+        self.artist_files = FolderWatch([config.paths.shaders, config.paths.scenes,
+                                         config.paths.sound]) if live else None
         self.stopping = threading.Event()
         self.tick = Tick(0.0, 0.0, -1)
+        self.sound: list[np.ndarray] = []  # offline: the sound of each frame, in order
         self.frame_seconds: deque[float] = deque(maxlen=600)
         self.frame_ends: deque[float] = deque(maxlen=120)
         self.started = time.monotonic()
         self.notifier = Notifier()
         self.refused = 0
         self.steering = Steering()
-        self.audio: Soundscape | None = None
+        self.audio = soundscape(config, live)
+        if self.audio is not None and not live:
+            self.audio.start()
         self.control = ControlLink(self) if live and config.osc.enabled else None
 
     def start(self) -> None:
         """Restore the journal's carte and start watching the inbox and the artists'
         folders (live runs only)."""
         if self.live:
+            if self.audio is not None:
+                self.audio.start()
             self.intake.start()
         if self.artist_files is not None:
             self.artist_files.start()
@@ -124,6 +134,10 @@ class Engine:
             placed = self.carte.add(contribution, born, message.state)
             if placed is not None:
                 self.compositor.place(placed, self.carte)
+                if self.audio is not None:
+                    self.audio.contribution(contribution, gesture=not message.restored)
+                    if message.state == "hidden":
+                        self.audio.hide(contribution.id)
                 if not message.restored:
                     self.camera.arrived(placed)
                     if self.control is not None:
@@ -132,8 +146,15 @@ class Engine:
                              contribution.id)
         elif isinstance(message, Refused):
             self.refused += 1
-        elif isinstance(message, Moderated) and self.carte.moderate(message.id, message.state):
-            log.info("%s is now %s", message.id, message.state)
+        elif isinstance(message, Moderated):
+            self.moderate(message.id, message.state)
+
+    def moderate(self, id: str, state: str) -> None:
+        """Apply a moderation to the picture and the sound (the journal has it already)."""
+        if self.carte.moderate(id, state):
+            log.info("%s is now %s", id, state)
+            if self.audio is not None:
+                (self.audio.hide if state == "hidden" else self.audio.show)(id)
 
     def step(self) -> bool:
         """Draw one frame; False once the window was closed or a stop was requested."""
@@ -147,7 +168,7 @@ class Engine:
         if self.steering.freeze:
             self.surface.present(self.target)  # the last frame stays
             return not self.stopping.is_set()
-        level, bands = placeholder_audio(self.tick.time)
+        level, bands = self._listen()
         visible = {p.contribution.id for p in self.carte.visible()}
         view = self.camera.update(self.tick.time, self.carte.placed, visible)
         inputs = FrameInputs(self.tick, level, bands, view)
@@ -174,6 +195,17 @@ class Engine:
         self.notifier.beat()
         return not self.stopping.is_set()
 
+    def _listen(self) -> tuple[float, tuple[float, float, float, float]]:
+        """The soundscape's levels for this frame; offline, the sound is computed in
+        step with the fixed clock, so renders hear what they show."""
+        if self.audio is None:
+            return 0.0, (0.0, 0.0, 0.0, 0.0)
+        if self.live:
+            self.audio.poll()
+        else:  # each frame brings its own 1/fps of sound, the first one included
+            self.sound.append(self.audio.process(1.0 / self.config.display.fps))
+        return self.audio.levels()
+
     def _drain(self, started: float) -> None:
         budget = self.config.intake.frame_budget_ms / 1000.0
         if self.live:
@@ -186,6 +218,8 @@ class Engine:
             self._reload(self.artist_files.drain())
 
     def _reload(self, paths: set[Path]) -> None:
+        if self.audio is not None:
+            self.audio.reload_changed({p for p in paths if p.suffix == ".py"})
         shaders = {p.stem for p in paths if self.shaders.owns(p)}
         scenes = {p.stem for p in paths if self.scenes.owns(p)}
         for name in shaders:
@@ -217,8 +251,9 @@ class Engine:
         return True
 
     def problems(self) -> list[Problem]:
-        """What artists need to fix, newest state of each file."""
-        return self.shaders.problems() + self.scenes.problems()
+        """What artists and composers need to fix, newest state of each file."""
+        sound = self.audio.problems() if self.audio is not None else []
+        return self.shaders.problems() + self.scenes.problems() + sound
 
     def run(self, seconds: float | None = None, frames: int | None = None,
             preview: Path | None = None) -> int:
@@ -270,6 +305,7 @@ class Engine:
                    "picture_slots_used": len(pictures.pictures),
                    "picture_slots": pictures.slots,
                    "text_glyphs": self.compositor.cards.batch.count},
+            "audio": self.audio.backend if self.audio is not None else "off",
             "problems": [str(p) for p in self.problems()],
             "memory_mb": memory_mb(),
         }
@@ -292,6 +328,8 @@ class Engine:
         self.journal.close()
         if self.artist_files is not None:
             self.artist_files.stop()
+        if self.audio is not None:
+            self.audio.stop()
         self.compositor.release()
         self.target.release()
         self.shaders.release()

@@ -13,6 +13,7 @@ from engine.clock import FixedClock, WallClock
 from engine.config import Config, load_config
 from engine.control.server import OscBindError
 from engine.problems import Problem, ProblemError
+from engine.render.surface import OffscreenSurface
 
 log = logging.getLogger("carte")
 
@@ -51,15 +52,33 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--demo", action="store_true",
                      help="drop the project's sample contributions into the inbox over time")
 
-    render = with_config(commands.add_parser("render", help="render a frame to a file, "
-                                             "deterministically (fixed time step)"))
-    render.add_argument("--out", type=Path, required=True, help="output file (.png)")
+    render = with_config(commands.add_parser(
+        "render", help="render the carte to a picture (.png), a sound (.wav) or a film "
+        "(.mp4), deterministically (fixed time step)"))
+    render.add_argument("--out", type=Path, required=True, help="output: .png, .wav or .mp4")
     length = render.add_mutually_exclusive_group()
     length.add_argument("--frames", type=int, help="frames to step before the one written")
     length.add_argument("--seconds", type=float, help="seconds of show time to step")
     render.add_argument("--size", type=size_argument, help="image size, WxH")
     render.add_argument("--scene", help="scene to render (default: [display] scene)")
 
+    replay = with_config(commands.add_parser(
+        "replay", help="re-live the event from the journal into a film (.mp4)"))
+    replay.add_argument("--out", type=Path, required=True, help="output film (.mp4)")
+    pace = replay.add_mutually_exclusive_group()
+    pace.add_argument("--speed", type=float, help="how many times faster than it happened")
+    pace.add_argument("--duration", type=float, help="length of the film in seconds "
+                      "(default 600)")
+    replay.add_argument("--size", type=size_argument, help="film size, WxH")
+    replay.add_argument("--fps", type=int, help="frames per second (default [display] fps)")
+    replay.add_argument("--from", dest="start", help="start at this time (ISO 8601)")
+    replay.add_argument("--to", dest="end", help="end at this time (ISO 8601)")
+    replay.add_argument("--scene", help="scene to film (default: [display] scene)")
+    archive = with_config(commands.add_parser(
+        "archive", help="write the event's browsable archive (static HTML)"))
+    archive.add_argument("--out", type=Path, required=True, help="output folder")
+    archive.add_argument("--film", type=Path, help="a film to embed (.mp4, .webm)")
+    archive.add_argument("--poster", type=Path, help="a poster to embed (.png)")
     with_config(commands.add_parser("check", help="validate config, scenes and shaders"))
     osc_map = with_config(commands.add_parser("osc-map", help="print the OSC address tree "
                                               "as Markdown"))
@@ -101,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
             return listing(config, args.json)
         if args.command == "osc-map":
             return osc_map(config, args.open_stage_control)
+        if args.command == "replay":
+            return replay(config, args)
+        if args.command == "archive":
+            return archive(config, args)
         return moderate(config, args.id, args.state)
     except (ProblemError, OscBindError) as error:
         print(error, file=sys.stderr)
@@ -158,26 +181,115 @@ def run(config: Config, args: argparse.Namespace) -> int:
 
 def render(config: Config, args: argparse.Namespace) -> int:
     from engine.app import Engine
-    from engine.render.surface import OffscreenSurface
 
-    if args.out.suffix.lower() != ".png":
-        print(f"{args.out}: only .png is rendered for now", file=sys.stderr)
+    suffix = args.out.suffix.lower()
+    if suffix not in (".png", ".wav", ".mp4"):
+        print(f"{args.out}: expected a .png, .wav or .mp4 file", file=sys.stderr)
         return 2
     fps = config.display.fps
+    default = 3.0 if suffix == ".png" else 20.0
     frames = args.frames if args.frames is not None else \
-        round((3.0 if args.seconds is None else args.seconds) * fps)
+        round((default if args.seconds is None else args.seconds) * fps)
     if frames < 0:
         print("--frames and --seconds must not be negative", file=sys.stderr)
         return 2
+    if suffix == ".wav":
+        return render_sound(config, args.out, frames / fps)
     engine = Engine(config, OffscreenSurface(args.size or config.display.size),
                     FixedClock(fps), live=False)
     try:
-        engine.restore_now()
-        engine.run(frames=frames + 1)
-        engine.target.save_png(args.out)
+        if suffix == ".png":
+            engine.restore_now()
+            engine.run(frames=frames + 1)
+            engine.target.save_png(args.out)
+        else:
+            from engine.film import render_film, spread
+
+            arrivals = list(engine.intake.restore())
+            cues = spread([replace(a, restored=False) for a in arrivals
+                           if a.state != "hidden"], frames / fps)
+            render_film(engine, args.out, frames / fps, cues)
     finally:
         engine.close()
     print(args.out)
+    return 0
+
+
+def replay(config: Config, args: argparse.Namespace) -> int:
+    """The event again, from the journal: contributions at their recorded times,
+    compressed into a film; hidden ones stay out."""
+    from datetime import datetime
+
+    from engine.app import Engine
+    from engine.film import recorded, render_film
+
+    if args.out.suffix.lower() != ".mp4":
+        print(f"{args.out}: a replay is written as .mp4", file=sys.stderr)
+        return 2
+    if args.fps:
+        config = replace(config, display=replace(config.display, fps=args.fps))
+    engine = Engine(config, OffscreenSurface(args.size or config.display.size),
+                    FixedClock(config.display.fps), live=False)
+    try:
+        entries = {e.id: e for e in engine.journal.contributions() if e.state != "hidden"}
+        try:
+            start = datetime.fromisoformat(args.start).timestamp() if args.start else \
+                min((e.at for e in entries.values()), default=0.0)
+            end = datetime.fromisoformat(args.end).timestamp() if args.end else \
+                max((e.at for e in entries.values()), default=start)
+        except ValueError as error:
+            print(f"--from/--to: {error}; expected ISO 8601, e.g. 2026-06-12T14:00",
+                  file=sys.stderr)
+            return 2
+        entries = {i: e for i, e in entries.items() if start <= e.at <= end}
+        span = max(end - start, 1.0)
+        speed = args.speed or span / ((args.duration or 600.0) * 0.9)
+        seconds = args.duration or span / speed / 0.9
+        arrivals = [replace(a, restored=False) for a in engine.intake.restore()
+                    if a.contribution.id in entries]
+        cues = recorded(arrivals, entries, start, speed)
+        print(f"replaying {len(cues)} contributions, {speed:.0f}x faster, {seconds:.0f} s",
+              file=sys.stderr)
+        render_film(engine, args.out, seconds, cues)
+    finally:
+        engine.close()
+    print(args.out)
+    return 0
+
+
+def archive(config: Config, args: argparse.Namespace) -> int:
+    from engine.report import ArchiveError, write_archive
+
+    try:
+        index = write_archive(config, args.out, film=args.film, poster=args.poster)
+    except ArchiveError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(index)
+    return 0
+
+
+def render_sound(config: Config, out: Path, seconds: float) -> int:
+    """The soundscape alone, offline: the journal's contributions arriving one after
+    another over the first four fifths of the sound."""
+    from engine.app import soundscape
+    from engine.intake.intake import Intake
+    from engine.journal.journal import Journal
+
+    audio = soundscape(config, live=False)
+    if audio is None:
+        print("[audio] backend is none: no sound to render", file=sys.stderr)
+        return 2
+    journal = Journal(config.paths.data / "journal.sqlite")
+    intake = Intake(config, journal)
+    try:
+        shown = [a.contribution for a in intake.restore() if a.state != "hidden"]
+    finally:
+        intake.workers[0].stop()
+        journal.close()
+    step = seconds * 0.8 / max(1, len(shown))
+    audio.render_wav(out, seconds, [(i * step, c) for i, c in enumerate(shown)])
+    print(out)
     return 0
 
 

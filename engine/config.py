@@ -91,6 +91,13 @@ class AudioConfig:
     sample_rate: int = 48000
     buffer_size: int = 512
     channels: int = 2
+    module: str = "paysage"
+    volume: float = 0.8
+    seed: int = 1
+    crossfade_seconds: float = 2.0
+    stall_seconds: float = 2.0
+    retry_seconds: float = 30.0
+    probe_seconds: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -293,6 +300,14 @@ def _check_values(config: Config, text: str) -> list[Problem]:
         complain("audio", "buffer_size", "expected a power of two from 64 to 4096")
     if not 1 <= config.audio.channels <= 64:
         complain("audio", "channels", "expected 1..64 output channels")
+    if not (config.paths.sound / f"{config.audio.module}.py").is_file():
+        complain("audio", "module", f"no soundscape {config.audio.module!r} in "
+                 f"{config.paths.sound} (expected {config.audio.module}.py)")
+    if not 0 <= config.audio.volume <= 1:
+        complain("audio", "volume", "expected 0..1")
+    for key in ("crossfade_seconds", "stall_seconds", "retry_seconds", "probe_seconds"):
+        if getattr(config.audio, key) <= 0:
+            complain("audio", key, "expected a positive number of seconds")
     intake = config.intake
     if intake.settle_seconds < 0 or intake.rescan_seconds <= 0:
         complain("intake", "settle_seconds", "expected settle_seconds >= 0 and rescan_seconds > 0")

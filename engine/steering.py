@@ -129,7 +129,7 @@ class Steering:
         except (KeyError, ValueError) as error:
             log.warning("moderation %s %s: %s", command.action, command.id, error)
             return
-        engine.carte.moderate(command.id, state[command.action])
+        engine.moderate(command.id, state[command.action])
 
     def _transport(self, engine: Engine, command: Transport) -> None:
         if command.action == "snapshot":

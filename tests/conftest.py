@@ -47,14 +47,16 @@ def ctx(egl: moderngl.Context) -> Iterator[moderngl.Context]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the shipped config, scenes and shaders in a temp folder; returns the
+    """A copy of the shipped config, scenes, shaders and sound in a temp folder; returns the
     config path. Tests edit these copies, never the repository's files."""
-    for folder in ("scenes", "shaders"):
+    for folder in ("scenes", "shaders", "sound"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     (tmp_path / "inbox").mkdir()
     config = tmp_path / "config.toml"
     shutil.copy(ROOT / "config.toml", config)
     set_config(config, "osc", "port", "0")  # any free port: tests run side by side
+    # Silent unless a test is about sound: one pyo server per process, and no probing.
+    set_config(config, "audio", "backend", '"none"')
     return config
 
 

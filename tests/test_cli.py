@@ -44,7 +44,7 @@ def test_render_writes_the_same_non_blank_image_twice(project: Path, tmp_path: P
 
 def test_render_refuses_what_it_cannot_write(tmp_path: Path) -> None:
     done = carte("render", "--out", str(tmp_path / "film.avi"))
-    assert done.returncode == 2 and "only .png" in done.stderr
+    assert done.returncode == 2 and "expected a .png, .wav or .mp4 file" in done.stderr
 
 
 def test_check_passes_on_the_shipped_files() -> None:

@@ -112,7 +112,7 @@ class ControlLink:
         ends = engine.frame_ends
         fps = (len(ends) - 1) / (ends[-1] - ends[0]) if len(ends) > 1 and ends[-1] > ends[0] \
             else 0.0
-        audio = engine.audio.state() if engine.audio is not None else "off"
+        audio = engine.audio.backend if engine.audio is not None else "off"
         return Status(round(fps, 1), len(engine.carte), engine.intake.messages.qsize(), audio)
 
     def arrived(self, contribution: Contribution) -> None:

@@ -102,9 +102,10 @@ def card(event: EventConfig, item: Item, medium: Medium | None) -> str:
         f'<article aria-labelledby="h-{esc(item.id)}">'
         f"{medium_html(item, medium, title)}"
         f'<div class="corps"><p class="genre">{esc(kind_label(item.kind))}{pin}</p>'
-        f'<h3 id="h-{esc(item.id)}">{esc(title)}</h3>'
+        f'<h4 id="h-{esc(item.id)}">{esc(title)}</h4>'
         + (f'<ul class="mots" aria-label="Mots-clés">{words}</ul>' if words else "")
         + f'{credit}<p class="reperes"><time datetime="{item.at.isoformat(timespec="seconds")}">'
-        f"{esc(when)}</time>"
-        + "".join(f"<span>{esc(place)}</span>" for place in places)
-        + "</p></div></article></li>")
+        f"{esc(when)}</time></p>"
+        + (f'<p class="lieux">{"".join(f"<span>{esc(p)}</span>" for p in places)}</p>'
+           if places else "")
+        + "</div></article></li>")

@@ -15,6 +15,7 @@ from string import Template
 
 from engine.config import EventConfig
 from engine.report.card import card, size_attributes
+from engine.report.constellation import constellation
 from engine.report.french import (
     capitalised,
     date_span,
@@ -156,7 +157,7 @@ def render(event: EventConfig, items: list[Item], media: dict[str, Medium | None
         figures="".join(f"<li>{esc(f)}</li>" for f in figures),
         contents="".join(f'<li><a href="{href}">{esc(name)}</a></li>'
                          for href, name in filter(None, contents)),
-        showcase=showcase(extras),
+        constellation=constellation(event, items), showcase=showcase(extras),
         timeline_title="Le fil de la journée" if len(days) <= 1 else
         f"Le fil des {in_words(len(days))} jours",
         legend=legend(event, items), timeline=timeline(event, items),

@@ -18,9 +18,8 @@ from engine.report.markup import attributes, esc, facet_attributes, theme_class
 
 WIDTH = 960
 SIDE = 28
-AXIS = 150  # y of the hour axis; points rise above it
-ROOM = 128  # the height points may stack to
-HEIGHT = AXIS + 30
+ROOM = 128  # the most height points may stack to
+BELOW = 30  # under the axis: hour labels
 GAP = 11.0  # distance between stacked points, when there is room
 HOUR = timedelta(hours=1)
 
@@ -43,14 +42,16 @@ def day_strip(event: EventConfig, items: list[Item]) -> str:
         level = stacks.get(column, 0)
         stacks[column] = level + 1
         places.append((column * GAP, level))
-    gap = min(GAP, ROOM / max(stacks.values()))
+    highest = max(stacks.values())
+    gap = min(GAP, ROOM / highest)
     radius = max(1.5, gap * 0.42)
-    parts = [f'<line class="axe" x1="{SIDE}" x2="{WIDTH - SIDE}" y1="{AXIS}" y2="{AXIS}"/>']
+    axis = max(44, round(highest * gap + 24))
+    parts = [f'<line class="axe" x1="{SIDE}" x2="{WIDTH - SIDE}" y1="{axis}" y2="{axis}"/>']
     for hour in range(0, hours + 1, every):
         tick = x(start + hour * HOUR)
-        parts.append(f'<line class="heure" x1="{tick:.1f}" x2="{tick:.1f}" y1="{AXIS}" '
-                     f'y2="{AXIS + 6}"/><text class="graduation" x="{tick:.1f}" '
-                     f'y="{AXIS + 22}" text-anchor="middle">'
+        parts.append(f'<line class="heure" x1="{tick:.1f}" x2="{tick:.1f}" y1="{axis}" '
+                     f'y2="{axis + 6}"/><text class="graduation" x="{tick:.1f}" '
+                     f'y="{axis + 22}" text-anchor="middle">'
                      f'{(start + hour * HOUR).hour} h</text>')
     for item, (cx, level) in zip(items, places, strict=True):
         tags = item.contribution.tags
@@ -58,9 +59,9 @@ def day_strip(event: EventConfig, items: list[Item]) -> str:
                                          capitalised(tags.theme or ""), item.contribution.name)))
         parts.append(f'<a class="point {theme_class(event, tags.theme)}" '
                      f'href="#c-{esc(item.id)}"{facet_attributes(item)}>'
-                     f'<circle cx="{cx:.1f}" cy="{AXIS - 10 - level * gap:.1f}" '
+                     f'<circle cx="{cx:.1f}" cy="{axis - 10 - level * gap:.1f}" '
                      f'r="{radius:.1f}"><title>{esc(label)}</title></circle></a>')
-    return (f'<svg class="frise" viewBox="0 0 {WIDTH} {HEIGHT}" role="group"'
+    return (f'<svg class="frise" viewBox="0 0 {WIDTH} {axis + BELOW}" role="group"'
             f'{attributes(aria_label=f"Arrivées du {long_date(start)}, heure par heure")}>'
             f'{"".join(parts)}</svg>')
 

@@ -1,0 +1,254 @@
+"""Paysage: the default soundscape of the carte sensible.
+
+A bed per theme, all in D lydian so they never clash, each with its own register, timbre
+and breath; a theme grows louder as the carte shows more of it. Every arrival plays a
+gesture of its kind on a pool of ten voices: a text's words become a melody, keywords
+bells, an image's palette a slow chord, a data series a contour crossing the room, a
+drawing's strokes glissandi, and a sound is played once, then woven into the bed as a
+granular blur. Everything goes through a shared reverb and a brightness filter.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import re
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pyo
+
+from engine.audio.contract import Context, Param
+from engine.audio.kit import ClipVoice, CurveVoice, Note, VoicePool, line
+from engine.world.contribution import Contribution
+
+PARAMS = (
+    Param("bed", 0.7, 0.0, 1.0, "Lit sonore", ramp=2.0),
+    Param("gestures", 0.8, 0.0, 1.0, "Gestes des contributions"),
+    Param("breath", 0.5, 0.0, 1.0, "Respiration du lit", ramp=2.0),
+    Param("brightness", 0.5, 0.0, 1.0, "Clarté", ramp=1.0),
+    Param("space", 0.35, 0.0, 1.0, "Espace (réverbération)", ramp=1.0),
+)
+
+ROOT = 73.42  # D2
+LYDIAN = (0, 2, 4, 6, 7, 9, 11)
+VOICES = 10
+CLIPS = 3
+CLIP_SECONDS = 8.0
+SPACING = 0.35  # seconds between the starts of two queued gestures
+QUEUE = 12
+MAX_NOTES = 14
+
+
+@dataclass(frozen=True)
+class Colour:
+    """A theme's sound: its octave above D2, its bed chord (scale degrees), its timbre
+    (harmonic weights) and how slowly it breathes (s)."""
+
+    octave: int
+    chord: tuple[int, ...]
+    harmonics: tuple[float, ...]
+    period: float
+
+
+COLOURS = (
+    Colour(1, (0, 4, 8), (1, 0, 0.33, 0, 0.2, 0, 0.14), 11.0),  # a reed, warm, middle
+    Colour(3, (1, 4, 6), (1, 0, 0, 0.3, 0, 0, 0, 0.15), 17.0),  # glass, high
+    Colour(0, (0, 4, 7), (1, 0.5, 0.33, 0.25, 0.2, 0.16), 23.0),  # a low choir
+    Colour(2, (2, 3, 5), (1, 0.7, 0.2, 0.4, 0.1, 0.2), 13.0),  # vowels, lydian colour
+)
+CENTRE = Colour(2, (0, 4), (1, 0.2), 19.0)  # untagged contributions
+
+
+def pitch(colour: Colour, degree: int) -> float:
+    """Hz of a degree of D lydian in the colour's register (degrees past 6 climb)."""
+    octave, step = divmod(degree, len(LYDIAN))
+    return ROOT * 2.0 ** (colour.octave + octave + LYDIAN[step] / 12.0)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One voice's part of a gesture: curves over `seconds`."""
+
+    seconds: float
+    freq: np.ndarray
+    amp: np.ndarray
+    pan: np.ndarray
+
+
+def melody(notes: list[Note], pan: float | np.ndarray, tail: float = 0.6) -> Phrase:
+    seconds = max(n.start + n.length for n in notes) + tail
+    freq, amp = line(notes, seconds)
+    return Phrase(seconds, freq, amp, np.atleast_1d(np.asarray(pan, dtype=float)))
+
+
+def text_phrase(text: str, colour: Colour, pan: float) -> Phrase | None:
+    """Each word a note (its letters choose the degree, its length the duration);
+    punctuation breathes."""
+    notes, at = [], 0.0
+    for token in re.findall(r"\w+|[.,;:!?]", text.lower())[: MAX_NOTES * 2]:
+        if not token[0].isalnum() and token[0] != "_":
+            at += 0.25
+            continue
+        step = min(0.12 + 0.045 * len(token), 0.6)
+        degree = sum(map(ord, token)) % 7 + (7 if len(token) > 6 else 0)
+        notes.append(Note(at, step * 1.8, pitch(colour, degree), 0.5 + 0.04 * (len(token) % 5)))
+        at += step
+        if len(notes) >= MAX_NOTES:
+            break
+    return melody(notes, pan) if notes else None
+
+
+def bells(words: tuple[str, ...], colour: Colour, pan: float) -> Phrase | None:
+    """Keywords as bells an octave up, each ringing long."""
+    notes = [Note(0.45 * i, 1.6, pitch(colour, 7 + sum(map(ord, w)) % 7), 0.45)
+             for i, w in enumerate(words[:8])]
+    return melody(notes, pan, tail=1.0) if notes else None
+
+
+def chord(palette: tuple[tuple[float, float, float], ...], colour: Colour) -> list[Phrase]:
+    """A palette as a rolled chord: hue chooses the degree, lightness the octave,
+    saturation the loudness; each colour on its own voice and place."""
+    phrases = []
+    for i, (r, g, b) in enumerate(palette[:4]):
+        hue, lightness, saturation = colorsys.rgb_to_hls(r, g, b)
+        degree = round(hue * 6) + (7 if lightness > 0.6 else 0)
+        note = Note(0.15 * i, 4.5, pitch(colour, degree), 0.2 + 0.3 * saturation)
+        freq, amp = line([note], 5.5, attack=0.9)
+        phrases.append(Phrase(5.5, freq, amp, np.array([0.15 + 0.7 * hue])))
+    return phrases
+
+
+def contour(series: tuple[tuple[str, tuple[float, ...]], ...], colour: Colour) -> Phrase | None:
+    """The first series as a melody of up to 16 notes, crossing the room left to right."""
+    values = np.asarray([v for v in (series[0][1] if series else ()) if np.isfinite(v)])
+    if len(values) == 0:
+        return None
+    count = min(len(values), 16)
+    sampled = np.interp(np.linspace(0, len(values) - 1, count), np.arange(len(values)), values)
+    span = np.ptp(sampled)
+    shape = (sampled - sampled.min()) / span if span > 0 else np.full(count, 0.5)
+    notes = [Note(0.22 * i, 0.4, pitch(colour, round(v * 9)), 0.45) for i, v in enumerate(shape)]
+    return melody(notes, np.linspace(0.15, 0.85, 8))
+
+
+def glissandi(strokes: tuple[tuple[tuple[float, float, float], ...], ...],
+              colour: Colour) -> list[Phrase]:
+    """Each stroke (up to three) a glissando: height is pitch (two octaves), pressure is
+    loudness, left-right is place; longer strokes last longer."""
+    phrases = []
+    for stroke in strokes[:3]:
+        points = np.asarray([p for p in stroke if all(np.isfinite(p))], dtype=float)
+        if len(points) < 2:
+            continue
+        x, y, pressure = np.clip(points, 0.0, 1.0).T
+        length = float(np.hypot(np.diff(x), np.diff(y)).sum())
+        seconds = float(np.clip(1.0 + 2.0 * length, 1.2, 5.0))
+        edges = np.minimum(1.0, np.minimum(np.arange(len(x)), np.arange(len(x))[::-1]) / 2.0)
+        amp = (0.15 + 0.4 * pressure) * edges
+        phrases.append(Phrase(seconds, pitch(colour, 0) * 2.0 ** ((1.0 - y) * 2.0), amp, x))
+    return phrases
+
+
+def phrases(c: Contribution, colour: Colour, pan: float) -> list[Phrase]:
+    """The gesture of a contribution, by what it carries; never nothing."""
+    if c.strokes:
+        found = glissandi(c.strokes, colour)
+    elif c.palette:
+        found = chord(c.palette, colour)
+    elif c.series:
+        found = [contour(c.series, colour)]
+    elif c.kind == "keywords":
+        found = [bells(c.tags.keywords or tuple(c.text.split()), colour, pan)]
+    else:
+        found = [text_phrase(c.text, colour, pan), bells(c.tags.keywords, colour, 1.0 - pan)]
+    kept = [p for p in found if p is not None]
+    return kept or [melody([Note(0.0, 1.5, pitch(colour, len(c.id) % 7), 0.4)], pan)]
+
+
+class Bed:
+    """One theme's drone: its chord, doubled slightly out of tune so it beats, breathing."""
+
+    def __init__(self, colour: Colour, ctx: Context, index: int) -> None:
+        self.table = pyo.HarmTable(list(colour.harmonics))
+        self.gain = pyo.SigTo(0.5, time=8.0, init=0.5)
+        depth = ctx.param("breath") * 0.45
+        self.swell = pyo.Sine(freq=1.0 / colour.period, phase=0.23 * index, mul=depth,
+                              add=1.0 - depth)
+        freqs = [pitch(colour, d) * detune for d in colour.chord for detune in (0.998, 1.002)]
+        self.osc = pyo.Osc(self.table, freq=freqs, mul=self.swell * self.gain * 0.05)
+        places = [0.5 + 0.4 * np.sin(1.7 * i + index) for i in range(len(freqs))]
+        self.output = pyo.Pan(self.osc, outs=ctx.channels, pan=places, spread=0.5)
+
+
+class Paysage:
+    """The patch: beds, a pool of gesture voices, clip slots, reverb, brightness."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.colours = {theme: COLOURS[i % len(COLOURS)] for i, theme in enumerate(ctx.themes)}
+        self.colours[""] = CENTRE
+        self.beds = {theme: Bed(colour, ctx, i)
+                     for i, (theme, colour) in enumerate(self.colours.items())}
+        self.timbres = {theme: bed.table for theme, bed in self.beds.items()}
+        self.pool = VoicePool([CurveVoice(self.timbres[""], ctx.channels) for _ in range(VOICES)])
+        self.clips = [ClipVoice(CLIP_SECONDS, ctx.sample_rate, ctx.channels, pan=(i + 0.5) / CLIPS)
+                      for i in range(CLIPS)]
+        self.next_clip = 0
+        beds = pyo.Mix([b.output for b in self.beds.values()], voices=ctx.channels,
+                       mul=ctx.param("bed"))
+        voices = pyo.Mix([v.output for v in self.pool.voices] + [c.output for c in self.clips],
+                         voices=ctx.channels, mul=ctx.param("gestures") * 0.5)
+        self.dry = beds + voices
+        self.reverb = pyo.WGVerb(self.dry, feedback=0.85, cutoff=5000, bal=ctx.param("space"))
+        cutoff = pyo.Scale(ctx.param("brightness"), outmin=1500, outmax=14000, exp=2.0)
+        self.output = pyo.Tone(self.reverb, freq=cutoff)
+        self.queue: deque[Contribution] = deque(maxlen=QUEUE)
+        self.next_at = 0.0
+
+    def arrive(self, contribution: Contribution, gesture: bool) -> None:
+        if contribution.clip is not None and len(contribution.clip.samples):
+            slot = self.clips[self.next_clip]
+            self.next_clip = (self.next_clip + 1) % CLIPS
+            slot.take(contribution.id, contribution.clip, self.ctx.now(), gesture)
+        if gesture and contribution.kind != "sound":
+            self.queue.append(contribution)
+            self.update(self.ctx.now())
+
+    def update(self, now: float) -> None:
+        self.pool.update(now)
+        for slot in self.clips:
+            slot.update(now)
+        while self.queue and now >= self.next_at:
+            self._play(self.queue.popleft(), now)
+            self.next_at = now + SPACING
+
+    def _play(self, c: Contribution, now: float) -> None:
+        theme = c.tags.theme if c.tags.theme in self.colours else ""
+        pan = self.ctx.random(c.id).uniform(0.2, 0.8)
+        for phrase in phrases(c, self.colours[theme], pan):
+            self.pool.take(c.id).play(now, phrase.seconds, phrase.freq, phrase.amp, phrase.pan,
+                                      self.timbres[theme])
+
+    def hide(self, contribution_id: str) -> None:
+        for voice in self.pool.owned(contribution_id, self.ctx.now()):
+            voice.silence()
+        for slot in self.clips:
+            if slot.owner == contribution_id:
+                slot.hide()
+        self.queue = deque((c for c in self.queue if c.id != contribution_id), maxlen=QUEUE)
+
+    def show(self, contribution_id: str) -> None:
+        for slot in self.clips:
+            if slot.owner == contribution_id:
+                slot.show()
+
+    def themes(self, counts: Mapping[str, int]) -> None:
+        most = max(counts.values(), default=0)
+        for theme, bed in self.beds.items():
+            bed.gain.value = 0.5 if most == 0 else 0.3 + 0.7 * counts.get(theme, 0) / most
+
+
+def build(ctx: Context) -> Paysage:
+    return Paysage(ctx)
