@@ -57,6 +57,20 @@ def test_ready_heartbeat_and_status_file(project: Path, tmp_path: Path) -> None:
     assert status["memory_mb"] > 10 and status["gl"]["shaders"] >= 1
 
 
+def test_the_soundscape_runs_live_without_a_sound_card(project: Path) -> None:
+    """`auto` finds no device here: the sound is computed (manual), the show runs, and
+    the status says so."""
+    set_config(project, "audio", "backend", '"auto"')
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    done = subprocess.run([sys.executable, "-m", "engine", "run", "--headless", "--config",
+                           str(project), "--seconds", "4", "--size", "160x90"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    status = json.loads((project.parent / "data" / "status.json").read_text(encoding="utf-8"))
+    assert status["audio"] in ("manual", "jack", "portaudio")
+    assert "stopped cleanly" in done.stderr
+
+
 def test_a_bad_config_exits_non_zero_for_the_supervisor(project: Path) -> None:
     set_config(project, "display", "scene", '"nulle-part"')
     done = subprocess.run([sys.executable, "-m", "engine", "run", "--headless", "--config",
