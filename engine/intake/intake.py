@@ -12,6 +12,7 @@ journal and put small frozen messages on `messages` for the frame loop.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import queue
@@ -35,6 +36,7 @@ from engine.world.contribution import Contribution, Tags
 
 log = logging.getLogger(__name__)
 MODERATION_POLL_SECONDS = 0.2
+RETRY_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class Intake:
                                       config.intake.worker_memory_mb)
                         for _ in range(config.intake.workers)]
         self.orphans: dict[Path, float] = {}
+        self.retry: dict[Path, float] = {}
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
@@ -158,6 +161,13 @@ class Intake:
                 self.messages.put(Moderated(id, state))
 
     def _recheck_orphans(self) -> None:
+        now = time.monotonic()
+        with self.lock:
+            again = [p for p, at in self.retry.items() if now >= at]
+            for path in again:
+                del self.retry[path]
+        for path in again:
+            self.dropped.put(Dropped(path, 0, 0))
         with self.lock:
             for gone in [p for p in self.orphans if not os.path.lexists(p)]:
                 del self.orphans[gone]  # taken with its file meanwhile
@@ -178,12 +188,21 @@ class Intake:
         return [m for m in messages if m is not None]
 
     def guarded(self, path: Path, worker: DecoderWorker, final: bool = False) -> Message | None:
-        """`process`, with any unexpected error logged and the file left for a retry."""
+        """`process`, with any failure logged and the file left in the inbox for a retry
+        (a full data disk, a journal that cannot be written: nothing is lost)."""
         try:
             return self.process(path, worker, final)
+        except (OSError, sqlite3.Error) as error:
+            full = getattr(error, "errno", None) == errno.ENOSPC or "full" in str(error)
+            why = "the data disk is full" if full else f"{type(error).__name__}: {error}"
+            log.error("%s: not taken, %s; it stays in the inbox and is tried again in %g s",
+                      readable(path), why, RETRY_SECONDS)
         except Exception:  # the intake thread must outlive any one file
-            log.exception("%s: left in the inbox after an unexpected error", readable(path))
-            return None
+            log.exception("%s: left in the inbox after an unexpected error; tried again in "
+                          "%g s", readable(path), RETRY_SECONDS)
+        with self.lock:
+            self.retry[path] = time.monotonic() + RETRY_SECONDS
+        return None
 
     def process(self, path: Path, worker: DecoderWorker, final: bool = False) -> Message | None:
         if not os.path.lexists(path):

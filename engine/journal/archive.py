@@ -44,12 +44,16 @@ class Archive:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
         digest = hashlib.sha256()
-        with source.open("rb") as reading, partial.open("wb") as writing:
-            while chunk := reading.read(CHUNK):
-                digest.update(chunk)
-                writing.write(chunk)
-            writing.flush()
-            os.fsync(writing.fileno())
+        try:
+            with source.open("rb") as reading, partial.open("wb") as writing:
+                while chunk := reading.read(CHUNK):
+                    digest.update(chunk)
+                    writing.write(chunk)
+                writing.flush()
+                os.fsync(writing.fileno())
+        except OSError:
+            partial.unlink(missing_ok=True)  # a full disk keeps no half copy
+            raise
         if digest.hexdigest() != sha256:
             partial.unlink()
             raise OSError(f"{source} changed while it was archived")
