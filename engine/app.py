@@ -30,7 +30,7 @@ from engine.render.glyphs import GlyphAtlas
 from engine.render.library import ShaderLibrary
 from engine.render.surface import FrameTarget, Surface
 from engine.steering import Steering
-from engine.supervise.files import write_json
+from engine.supervise.files import read_json, write_json
 from engine.supervise.notify import Notifier
 from engine.supervise.status import memory_mb, percentiles
 from engine.watch import FolderWatch
@@ -104,13 +104,19 @@ class Engine:
         if self.audio is not None and not live:
             self.audio.start()
         self.control = ControlLink(self) if live and config.osc.enabled else None
+        self.state_path = config.paths.data / "state.json"
+        self.saved_state: tuple[int, str] = (0, "")
 
     def start(self) -> None:
         """Restore the journal's carte and start watching the inbox and the artists'
         folders (live runs only)."""
         if self.live:
+            self._resume()
             if self.audio is not None:
                 self.audio.start()
+                for (scope, _, name), value in self.steering.overrides.items():
+                    if scope == "sound":
+                        self.audio.set_param(name, float(value))
             self.intake.start()
         if self.artist_files is not None:
             self.artist_files.start()
@@ -120,6 +126,20 @@ class Engine:
             except Exception:
                 self.close()
                 raise
+
+    def _resume(self) -> None:
+        """After a restart, the scene and the live settings the show had."""
+        scene = self.steering.restore(read_json(self.state_path))
+        if scene and scene != self.scene_name and self.switch_scene(scene, 0):
+            log.info("resumed on scene %s with %d live settings", scene,
+                     len(self.steering.overrides))
+        self.saved_state = (self.steering.version, self.scene_name)
+
+    def _save_state(self) -> None:
+        state = (self.steering.version, self.scene_name)
+        if state != self.saved_state:
+            self.saved_state = state
+            write_json(self.state_path, self.steering.saved(self.scene_name))
 
     def restore_now(self) -> None:
         """Place the journal's contributions before the first frame (renders)."""
@@ -273,6 +293,7 @@ class Engine:
                 next_preview = now + self.config.display.preview_seconds
             if self.live and now >= next_status:
                 write_json(self.config.paths.data / "status.json", self.status())
+                self._save_state()
                 next_status = now + STATUS_SECONDS
             if now >= next_log:
                 status = self.status()
@@ -317,6 +338,8 @@ class Engine:
         """Stop threads, then release GL objects, then the surface."""
         self.notifier.stopping()
         self.notifier.close()
+        if self.live:
+            self._save_state()
         if self.control is not None:
             self.control.stop()
             self.control = None

@@ -93,6 +93,25 @@ class Steering:
         found.update({k: v for k, v in self.overrides.items() if k[0] != "layer"})
         return found
 
+    def saved(self, scene: str) -> dict[str, Any]:
+        """What a restart needs to resume the show as it was: JSON-ready."""
+        return {"scene": scene, "overrides": [[*key, value] for key, value in
+                                              self.overrides.items()]}
+
+    def restore(self, saved: Any) -> str | None:
+        """Take back overrides saved by `saved`; returns the scene it was showing.
+        A damaged state file restores nothing rather than something wrong."""
+        if not isinstance(saved, dict) or not isinstance(saved.get("overrides"), list):
+            return None
+        for entry in saved["overrides"]:
+            if isinstance(entry, list) and len(entry) == 4 and \
+                    all(isinstance(part, str) for part in entry[:3]):
+                value = tuple(entry[3]) if isinstance(entry[3], list) else entry[3]
+                self.overrides[(entry[0], entry[1], entry[2])] = value
+        self.version += 1
+        scene = saved.get("scene")
+        return scene if isinstance(scene, str) else None
+
     def set(self, key: ParamKey, value: Any) -> None:
         self.overrides[key] = value
         self.version += 1

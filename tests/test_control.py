@@ -140,3 +140,26 @@ def test_the_published_osc_map_is_current() -> None:
     assert done.returncode == 0, done.stderr
     assert (ROOT / "docs" / "osc-map.md").read_text(encoding="utf-8") == done.stdout, \
         "run `carte osc-map > docs/osc-map.md` and commit it"
+
+
+def test_a_restart_resumes_the_scene_and_live_settings(project: Path,
+                                                      client: socket.socket) -> None:
+    (project.parent / "shaders" / "aplat.glsl").write_text(FLAT)
+    scenes = project.parent / "scenes"
+    (scenes / "champ.toml").write_text('[[layers]]\nkind = "field"\nshader = "aplat"\n')
+    (scenes / "autre.toml").write_text('[[layers]]\nkind = "field"\nshader = "aplat"\n')
+    first = make_engine(project, live=True)
+    first.start()
+    try:
+        send(client, first, "/carte/scenes/switch", "autre", 0.0)
+        send(client, first, "/carte/layers/aplat/teinte", 0.0, 1.0, 0.0)
+        step_until(first, lambda: colour_is(first, (0.0, 1.0, 0.0)), 5.0)
+    finally:
+        first.close()
+    again = make_engine(project, live=True)
+    again.start()
+    try:
+        assert again.scene_name == "autre"
+        step_until(again, lambda: colour_is(again, (0.0, 1.0, 0.0)), 5.0)
+    finally:
+        again.close()
