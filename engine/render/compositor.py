@@ -50,10 +50,9 @@ THREAD_WIDTH = 1.6  # pixels at 720 lines
 
 
 def card_text(contribution: Contribution) -> str:
-    """What a card says for each kind shown as text; empty for pictures."""
-    if contribution.kind == "sound" and contribution.clip is not None:
-        return f"son · {contribution.name} ({contribution.clip.seconds:.0f} s)"
-    return contribution.text if contribution.kind in ("text", "keywords", "data") else ""
+    """What a card says for the kinds shown as text; the others are pictures (data and
+    sound as drawn figures, see `figures`)."""
+    return contribution.text if contribution.kind in ("text", "keywords") else ""
 
 
 class ContributionCards:

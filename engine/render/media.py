@@ -16,12 +16,15 @@ import moderngl
 import numpy as np
 from PIL import Image
 
+from engine.render.figures import figure
 from engine.render.text import SETTLE_AFTER, internal_program
 from engine.world.carte import Placed
 from engine.world.layout import PICTURE_HALF, SETTLED
 
 SLOT = 256
-PICTURE_KINDS = ("image", "drawing", "animation", "video")
+PICTURE_KINDS = ("image", "drawing", "animation", "video", "data", "sound")
+FRAMED = ("image", "animation", "video")
+DRAWN = ("data", "sound")  # reveal left to right as they arrive
 STRIDE = 10
 
 
@@ -29,6 +32,7 @@ STRIDE = 10
 class Picture:
     placed: Placed
     slot: int
+    pixels: np.ndarray | None
     shown_frame: int = -1
     u: float = 1.0
     v: float = 1.0
@@ -67,14 +71,15 @@ class PictureLayer:
         contribution = placed.contribution
         if contribution.kind not in PICTURE_KINDS or contribution.id in self.pictures:
             return
-        if contribution.pixels is None and contribution.frames is None:
+        pixels = contribution.pixels if contribution.pixels is not None else figure(contribution)
+        if pixels is None and contribution.frames is None:
             return
         if not self.free:
             victim = next((i for i in self.pictures if i not in pinned), None)
             if victim is None:
                 return
             self.free.append(self.pictures.pop(victim).slot)
-        self.pictures[contribution.id] = Picture(placed, self.free.pop())
+        self.pictures[contribution.id] = Picture(placed, self.free.pop(), pixels)
         self.waiting.append(contribution.id)
 
     def update(self, time: float, hidden: set[str], pinned: set[str], version: int) -> None:
@@ -110,7 +115,7 @@ class PictureLayer:
     def _upload(self, picture: Picture, frame: int) -> None:
         contribution = picture.placed.contribution
         source = contribution.frames[frame] if contribution.frames is not None else \
-            contribution.pixels
+            picture.pixels
         assert source is not None
         small = thumbnail(source)
         height, width = small.shape[:2]
@@ -128,7 +133,8 @@ class PictureLayer:
             half_w = PICTURE_HALF * min(1.0, aspect)
             half_h = PICTURE_HALF * min(1.0, 1.0 / aspect)
             placed = picture.placed
-            framed = 0.0 if placed.contribution.kind == "drawing" else 1.0
+            kind = placed.contribution.kind
+            framed = 1.0 if kind in FRAMED else 2.0 if kind in DRAWN else 0.0
             rows.append((placed.x, placed.y, half_w, half_h, picture.slot, placed.born,
                          picture.u, picture.v, framed, float(id in pinned)))
         self.count = len(rows)

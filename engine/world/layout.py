@@ -23,7 +23,7 @@ MAX_STEPS = 4000
 CELL = 0.25
 SETTLED = 0.5  # settled cards and pictures are half their arrival size
 TEXT_EM = 0.03 * 2  # map units per em at the default text size
-CHARS_PER_LINE = 32
+CHARS_PER_LINE = 30
 PICTURE_HALF = 0.16
 
 Box = tuple[float, float, float, float]  # centre x, y, half width, half height
@@ -32,12 +32,12 @@ Box = tuple[float, float, float, float]  # centre x, y, half width, half height
 def footprint(contribution: Contribution) -> tuple[float, float]:
     """Half width and height, in map units, of a settled contribution (an estimate for
     text: the renderer wraps at about this many characters per line)."""
-    if contribution.kind in ("image", "drawing", "animation", "video"):
+    if contribution.kind in ("image", "drawing", "animation", "video", "data", "sound"):
         return PICTURE_HALF * SETTLED, PICTURE_HALF * SETTLED
     length = max(8, len(contribution.text) or len(contribution.name) + 12)
     lines = math.ceil(length / CHARS_PER_LINE)
     width = min(length, CHARS_PER_LINE) * 0.56 * TEXT_EM
-    return width / 2 * SETTLED, lines * 1.2 * TEXT_EM / 2 * SETTLED
+    return width / 2 * SETTLED, lines * 1.4 * TEXT_EM / 2 * SETTLED
 
 
 class Layout:

@@ -3,7 +3,7 @@
 in vec2 corner;
 in vec4 place;     // x, y (map), half width, half height (map units)
 in vec4 look;      // layer, born (s), u extent, v extent
-in float framed;   // 1 for photos and videos, 0 for drawings on a transparent ground
+in float framed;   // 1: photos and videos (a frame); 0: drawings; 2: figures drawn in
 in float pinned;
 uniform float settled;
 uniform float settle_after;
@@ -15,6 +15,7 @@ out vec3 v_tex;
 out vec2 v_local;
 out float v_alpha;
 out float v_framed;
+out float v_reveal;
 
 void main() {
     float bloom = smoothstep(0.0, 1.6, max(time - look.y, 0.0));
@@ -30,4 +31,5 @@ void main() {
     v_tex = vec3(corner.x * look.z, (1.0 - corner.y) * look.w, look.x);
     v_alpha = bloom * mix(1.0, 0.7, settle);
     v_framed = framed;
+    v_reveal = framed > 1.5 ? smoothstep(0.0, 3.5, age) : 1.0;
 }
