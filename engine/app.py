@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections import deque
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -105,6 +107,7 @@ class Engine:
             self.audio.start()
         self.control = ControlLink(self) if live and config.osc.enabled else None
         self.state_path = config.paths.data / "state.json"
+        self.events: list[tuple[float, str, dict[str, Any]]] = []
         self.saved_state: tuple[int, str] = (0, "")
 
     def start(self) -> None:
@@ -112,6 +115,7 @@ class Engine:
         folders (live runs only)."""
         if self.live:
             self._resume()
+            self.events.append((time.time(), "scene", {"name": self.scene_name, "fade": 0}))
             if self.audio is not None:
                 self.audio.start()
                 for (scope, _, name), value in self.steering.overrides.items():
@@ -136,6 +140,13 @@ class Engine:
         self.saved_state = (self.steering.version, self.scene_name)
 
     def _save_state(self) -> None:
+        self.events += [(time.time(), "param", {"key": list(change[:3]), "value": change[3]})
+                        for change in self.steering.take_changes()]
+        try:
+            self.journal.record(self.events)
+        except sqlite3.Error as error:
+            log.warning("journal: live changes not recorded: %s", error)
+        self.events.clear()
         state = (self.steering.version, self.scene_name)
         if state != self.saved_state:
             self.saved_state = state
@@ -267,6 +278,8 @@ class Engine:
         self.transition = (self.tick.time, scene.transition_seconds if seconds is None
                            else seconds, scene.transition_shader)
         self.scene, self.scene_name = scene, name
+        if self.live:
+            self.events.append((time.time(), "scene", {"name": name, "fade": seconds}))
         log.info("scene %s (%.1f s %s)", name, self.transition[1], self.transition[2])
         return True
 

@@ -232,11 +232,13 @@ def replay(config: Config, args: argparse.Namespace) -> int:
                     FixedClock(config.display.fps), live=False)
     try:
         entries = {e.id: e for e in engine.journal.contributions() if e.state != "hidden"}
+        changes = [] if args.scene else engine.journal.events()
+        moments = [e.at for e in entries.values()] + [at for at, _, _ in changes]
         try:
             start = datetime.fromisoformat(args.start).timestamp() if args.start else \
-                min((e.at for e in entries.values()), default=0.0)
+                min(moments, default=0.0)
             end = datetime.fromisoformat(args.end).timestamp() if args.end else \
-                max((e.at for e in entries.values()), default=start)
+                max(moments, default=start)
         except ValueError as error:
             print(f"--from/--to: {error}; expected ISO 8601, e.g. 2026-06-12T14:00",
                   file=sys.stderr)
@@ -247,10 +249,10 @@ def replay(config: Config, args: argparse.Namespace) -> int:
         seconds = args.duration or span / speed / 0.9
         arrivals = [replace(a, restored=False) for a in engine.intake.restore()
                     if a.contribution.id in entries]
-        cues = recorded(arrivals, entries, start, speed)
-        print(f"replaying {len(cues)} contributions, {speed:.0f}x faster, {seconds:.0f} s",
-              file=sys.stderr)
-        render_film(engine, args.out, seconds, cues)
+        cues = recorded(arrivals, entries, changes, start, end, speed)
+        print(f"replaying {len(arrivals)} contributions and {len(changes)} live changes, "
+              f"{speed:.0f}x faster, {seconds:.0f} s", file=sys.stderr)
+        render_film(engine, args.out, seconds, cues, speed)
     finally:
         engine.close()
     print(args.out)

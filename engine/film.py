@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -30,11 +31,30 @@ AUDIO_RATE_KBPS = 192
 
 
 @dataclass(frozen=True)
+class Change:
+    """A scene switch or a live parameter change, as the journal recorded it."""
+
+    kind: str
+    payload: dict[str, Any]
+
+    def apply(self, engine: Engine, speed: float) -> None:
+        if self.kind == "scene":
+            fade = self.payload.get("fade")
+            engine.switch_scene(str(self.payload.get("name")),
+                                None if fade is None else max(0.5, float(fade) / speed))
+        elif self.kind == "param":
+            key = tuple(str(part) for part in self.payload.get("key", ()))
+            value = self.payload.get("value")
+            if len(key) == 3:
+                engine.steering.set(key, tuple(value) if isinstance(value, list) else value)
+
+
+@dataclass(frozen=True)
 class Cue:
-    """A contribution arriving at `at` seconds of film time."""
+    """A contribution arriving, or a change made live, at `at` seconds of film time."""
 
     at: float
-    arrived: Arrived
+    arrived: Arrived | Change
 
 
 def spread(arrivals: Sequence[Arrived], seconds: float) -> list[Cue]:
@@ -44,11 +64,16 @@ def spread(arrivals: Sequence[Arrived], seconds: float) -> list[Cue]:
     return [Cue(index * step, arrived) for index, arrived in enumerate(arrivals)]
 
 
-def recorded(arrivals: Sequence[Arrived], entries: dict[str, Entry], start: float,
+def recorded(arrivals: Sequence[Arrived], entries: dict[str, Entry],
+             changes: Sequence[tuple[float, str, dict[str, Any]]], start: float, end: float,
              speed: float) -> list[Cue]:
-    """Arrivals at their journaled times, compressed by `speed` (a replay)."""
-    return [Cue(max(0.0, (entries[a.contribution.id].at - start) / speed), a)
+    """Arrivals and live changes at their journaled times, compressed by `speed` (a
+    replay); the changes made before `start` set the stage at time 0."""
+    cues = [Cue(max(0.0, (entries[a.contribution.id].at - start) / speed), a)
             for a in arrivals if a.contribution.id in entries]
+    cues += [Cue(max(0.0, (at - start) / speed), Change(kind, payload))
+             for at, kind, payload in changes if at <= end]
+    return sorted(cues, key=lambda cue: cue.at)
 
 
 class Progress:
@@ -77,7 +102,8 @@ class Progress:
             print(file=sys.stderr)
 
 
-def render_film(engine: Engine, out: Path, seconds: float, cues: Sequence[Cue]) -> int:
+def render_film(engine: Engine, out: Path, seconds: float, cues: Sequence[Cue],
+                speed: float = 1.0) -> int:
     """Render `seconds` of film to `out` (H.264 + AAC in MP4); returns frames written."""
     fps = engine.config.display.fps
     width, height = engine.target.size
@@ -102,7 +128,11 @@ def render_film(engine: Engine, out: Path, seconds: float, cues: Sequence[Cue]) 
         for index in range(frames):
             now = index / fps
             while pending and pending[0].at <= now:
-                engine.receive(pending.pop(0).arrived)
+                message = pending.pop(0).arrived
+                if isinstance(message, Change):
+                    message.apply(engine, speed)
+                else:
+                    engine.receive(message)
             engine.step()
             picture = engine.target.pixels()[: video.height, : video.width, :3]
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")

@@ -52,6 +52,7 @@ class Steering:
         self.version = 0
         self.taps: deque[float] = deque(maxlen=TAP_MEMORY)
         self.sent = 0
+        self.changed: dict[ParamKey, Any] = {}
         self._cache: tuple[int, int, Scene] | None = None
 
     @property
@@ -115,6 +116,14 @@ class Steering:
     def set(self, key: ParamKey, value: Any) -> None:
         self.overrides[key] = value
         self.version += 1
+        self.changed[key] = value
+
+    def take_changes(self) -> list[tuple[str, str, str, Any]]:
+        """Changes since the last call, latest value per parameter (for the journal)."""
+        changes = [(*key, list(v) if isinstance(v, tuple) else v)
+                   for key, v in self.changed.items()]
+        self.changed.clear()
+        return changes
 
     def apply(self, engine: Engine, command: Command) -> None:
         """One command from OSC; nothing here may raise past the frame loop."""

@@ -87,7 +87,7 @@ def test_a_replay_is_deterministic_and_leaves_hidden_contributions_out(
         done = carte("replay", "--config", str(journal), "--out", str(out), "--duration",
                      "4", "--size", "320x180")
         assert done.returncode == 0, done.stderr
-        assert "replaying 2 contributions" in done.stderr
+        assert "replaying 2 contributions and 0 live changes" in done.stderr
         pictures, audio, _ = frames_of(out)
         assert len(pictures) == 80 and audio is not None
         digests.append([hashlib.sha256(pictures[i].tobytes()).hexdigest()
@@ -107,3 +107,28 @@ def test_the_archive_command_writes_a_page_without_the_hidden(journal: Path,
     assert "Des données en commun" in page and "rouge.png" not in page
     again = carte("archive", "--config", str(journal), "--out", str(ROOT / "README.md"))
     assert again.returncode == 1 and again.stderr.strip()
+
+
+def test_a_replay_shows_the_scene_changes_made_live(journal: Path, tmp_path: Path) -> None:
+    folder = journal.parent
+    (folder / "shaders" / "vert.glsl").write_text(
+        "void main() { gl_FragColor = vec4(0.0, 0.8, 0.0, 1.0); }")
+    (folder / "scenes" / "vert.toml").write_text('[[layers]]\nkind = "field"\nshader = "vert"\n')
+    from engine.journal.journal import Journal
+
+    recorded = Journal(folder / "data" / "journal.sqlite")
+    try:
+        last = max(entry.at for entry in recorded.contributions())
+        recorded.record([(last + 50, "scene", {"name": "vert", "fade": 0}),
+                         (last + 100, "param", {"key": ["transport", "", "tempo"],
+                                                "value": 90.0})])
+    finally:
+        recorded.close()
+    out = tmp_path / "replay.mp4"
+    done = carte("replay", "--config", str(journal), "--out", str(out), "--duration", "4",
+                 "--size", "160x90")
+    assert done.returncode == 0, done.stderr
+    assert "2 live changes" in done.stderr
+    pictures, _, _ = frames_of(out)
+    assert pictures[5][..., 1].mean() < 100  # the show's own scene first
+    assert pictures[-1][..., 1].mean() > 180 and pictures[-1][..., 0].mean() < 30

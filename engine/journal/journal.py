@@ -35,6 +35,12 @@ CREATE TABLE IF NOT EXISTS entries (
     cleared INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX IF NOT EXISTS accepted_once ON entries(id) WHERE outcome = 'accepted';
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('scene', 'param')),
+    payload TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS moderation (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL,
@@ -132,6 +138,23 @@ class Journal:
             raise KeyError(f"no contribution {id!r} in the journal")
         self._write("INSERT INTO moderation (id, state, at) VALUES (?, ?, ?)",
                     (id, state, time.time()))
+
+    def record(self, events: list[tuple[float, str, dict[str, Any]]]) -> None:
+        """Scene switches and live parameter changes, in one transaction (one fsync),
+        so a replay of the event looks like the show did."""
+        if not events:
+            return
+        with self.lock:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT INTO events (at, kind, payload) VALUES (?, ?, ?)",
+                                [(at, kind, json.dumps(payload, ensure_ascii=False))
+                                 for at, kind, payload in events])
+            self.db.execute("COMMIT")
+
+    def events(self) -> list[tuple[float, str, dict[str, Any]]]:
+        with self.lock:
+            rows = list(self.db.execute("SELECT at, kind, payload FROM events ORDER BY seq"))
+        return [(at, kind, json.loads(payload)) for at, kind, payload in rows]
 
     def moderation_since(self, seq: int) -> list[tuple[int, str, str]]:
         with self.lock:
