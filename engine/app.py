@@ -87,7 +87,8 @@ class Engine:
         shown = config.display.text_size * surface.size[1] * PINNED_SCALE * 1.3
         self.atlas = GlyphAtlas(config.display.font, int(min(max(shown, 48), 160)))
         self.compositor = Compositor(ctx, self.shaders, self.atlas, config.display.text_size,
-                                     config.display.picture_slots)
+                                     config.display.picture_slots,
+                                     config.display.gpu_budget_mb)
         self.target = FrameTarget(ctx, surface.size)
         self.journal = Journal(config.paths.data / "journal.sqlite")
         self.intake = Intake(config, self.journal)
@@ -336,8 +337,11 @@ class Engine:
             "queues": {"arrivals": self.intake.messages.qsize(),
                        "dropped": self.intake.dropped.qsize()},
             "gl": {"shaders": len(self.shaders.loaded),
-                   "picture_slots_used": len(pictures.pictures),
+                   "pictures": len(pictures.pictures),
+                   "picture_slots_used": len(pictures.slot_holders),
                    "picture_slots": pictures.slots,
+                   "thumbnails": pictures.cells - len(pictures.free_cells),
+                   "picture_mb": round(pictures.gpu_mb, 1),
                    "text_glyphs": self.compositor.cards.batch.count},
             "audio": self.audio.backend if self.audio is not None else "off",
             "problems": [str(p) for p in self.problems()],

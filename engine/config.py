@@ -64,6 +64,7 @@ class DisplayConfig:
     font: Path | None = None
     text_size: float = 0.03
     picture_slots: int = 256
+    gpu_budget_mb: float = 192.0
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,9 @@ def _check_values(config: Config, text: str) -> list[Problem]:
     if not 1 <= config.display.picture_slots <= 2048:
         complain("display", "picture_slots", "expected 1..2048 (each slot is 256 KiB of GPU "
                  "memory)")
+    if config.display.gpu_budget_mb < config.display.picture_slots / 4 + 16:
+        complain("display", "gpu_budget_mb", "expected room for the picture slots (256 KiB "
+                 "each) and at least one 16 MiB page of thumbnails")
     if not 0.005 <= config.display.text_size <= 0.3:
         complain("display", "text_size", "expected a fraction of the screen height, 0.005..0.3")
     if not 0 <= config.osc.port <= 65535:

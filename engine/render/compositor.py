@@ -104,11 +104,12 @@ class Compositor:
     """Owns the GL objects that turn a scene, the carte and the time into a frame."""
 
     def __init__(self, ctx: moderngl.Context, shaders: ShaderLibrary, atlas: GlyphAtlas,
-                 text_size: float, picture_slots: int = 256) -> None:
+                 text_size: float, picture_slots: int = 256,
+                 gpu_budget_mb: float = 192.0) -> None:
         self.ctx = ctx
         self.shaders = shaders
         self.cards = ContributionCards(ctx, atlas, text_size)
-        self.pictures = PictureLayer(ctx, picture_slots)
+        self.pictures = PictureLayer(ctx, picture_slots, gpu_budget_mb)
         self.threads = Threads(ctx)
         self.overlay = TextBatch(ctx, atlas)
         self.overlay_text = ""

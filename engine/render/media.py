@@ -1,15 +1,16 @@
-"""Pictures on the carte: photos, drawings, animations and videos in one texture array.
+"""Pictures on the carte: photos, drawings, animations, videos, and drawn figures.
 
-Each picture gets a slot (a layer of the array) holding a thumbnail; all are drawn in
-one instanced call. Uploads are paced (`uploads_per_frame`) so a burst of dropped
-photos never makes one frame long; animations and videos advance by uploading their
-current frame into their slot, the most recent first, within the same budget. When
-slots run out the least recently arrived unpinned picture gives its slot up.
+Two tiers keep GPU memory inside `[display] gpu_budget_mb` however many pictures come:
+every picture has a small thumbnail in an atlas (always resident), and the most recent
+and the pinned ones also hold a full slot (256 px) in a texture array, where
+animations and videos play. A picture losing its slot falls back to its thumbnail.
+Each tier is one instanced draw, so draw calls do not grow with the carte. Uploads are
+paced per frame so a burst of dropped photos never makes one frame long.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import deque
 from dataclasses import dataclass
 
 import moderngl
@@ -22,50 +23,96 @@ from engine.world.carte import Placed
 from engine.world.layout import PICTURE_HALF, SETTLED
 
 SLOT = 256
+THUMB = 40
+CELL = 42
+PAGE = 2048
+PER_ROW = PAGE // CELL
+PER_PAGE = PER_ROW * PER_ROW
+PAGE_MB = PAGE * PAGE * 4 / 2**20
+SLOT_MB = SLOT * SLOT * 4 / 2**20
 PICTURE_KINDS = ("image", "drawing", "animation", "video", "data", "sound")
 FRAMED = ("image", "animation", "video")
 DRAWN = ("data", "sound")  # reveal left to right as they arrive
-STRIDE = 10
+STRIDE = 12
 
 
 @dataclass
 class Picture:
     placed: Placed
-    slot: int
     pixels: np.ndarray | None
+    cell: int | None = None
+    slot: int | None = None
     shown_frame: int = -1
-    u: float = 1.0
-    v: float = 1.0
+    slot_extent: tuple[float, float] = (1.0, 1.0)
+    thumb_extent: tuple[float, float] = (0.0, 0.0)
+
+    def source(self, frame: int) -> np.ndarray:
+        frames = self.placed.contribution.frames
+        picture = frames[frame] if frames is not None else self.pixels
+        assert picture is not None
+        return picture
 
 
-def thumbnail(rgba: np.ndarray) -> np.ndarray:
-    """Fit an RGBA image into a slot, keeping its aspect; top-left aligned."""
+def fit(rgba: np.ndarray, size: int) -> np.ndarray:
+    """An RGBA image fitted into `size` pixels, keeping its aspect; top-left aligned."""
     image = Image.fromarray(rgba, "RGBA")
-    image.thumbnail((SLOT, SLOT), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    return np.asarray(image)
+    image.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return np.ascontiguousarray(np.asarray(image))
+
+
+def pages_for(budget_mb: float, slots: int) -> int:
+    """Thumbnail pages that fit beside the full slots in the budget (at least one)."""
+    return max(1, int((budget_mb - slots * SLOT_MB) // PAGE_MB))
+
+
+class Tier:
+    """One texture array and the instance buffer of the pictures drawn from it."""
+
+    def __init__(self, ctx: moderngl.Context, program: moderngl.Program, corners: moderngl.Buffer,
+                 size: int, layers: int, capacity: int) -> None:
+        self.array = ctx.texture_array((size, size, layers), 4)
+        self.array.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self.buffer = ctx.buffer(reserve=capacity * STRIDE * 4)
+        self.vao = ctx.vertex_array(program, [
+            (corners, "2f", "corner"),
+            (self.buffer, "4f 4f 4f/i", "place", "look", "uvrect"),
+        ])
+        self.count = 0
+
+    def write(self, rows: list[tuple[float, ...]]) -> None:
+        self.count = len(rows)
+        if rows:
+            self.buffer.write(np.array(rows, dtype="f4"))
+
+    def release(self) -> None:
+        for obj in (self.vao, self.buffer, self.array):
+            obj.release()
 
 
 class PictureLayer:
-    """Owns the texture array, the slots and the instance buffer of every picture."""
+    """The pictures of the carte within a GPU memory budget."""
 
-    def __init__(self, ctx: moderngl.Context, slots: int, uploads_per_frame: int = 2) -> None:
+    def __init__(self, ctx: moderngl.Context, slots: int, budget_mb: float = 192.0,
+                 uploads_per_frame: int = 2, thumbs_per_frame: int = 8) -> None:
         self.ctx = ctx
         self.slots = slots
         self.uploads_per_frame = uploads_per_frame
+        self.thumbs_per_frame = thumbs_per_frame
         self.program = internal_program(ctx, "media")
-        self.array = ctx.texture_array((SLOT, SLOT, slots), 4)
-        self.array.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.corners = ctx.buffer(np.array([0, 0, 1, 0, 0, 1, 1, 1], dtype="f4"))
-        self.buffer = ctx.buffer(reserve=slots * STRIDE * 4)
-        self.vao = ctx.vertex_array(self.program, [
-            (self.corners, "2f", "corner"),
-            (self.buffer, "4f 4f 1f 1f/i", "place", "look", "framed", "pinned"),
-        ])
-        self.pictures: OrderedDict[str, Picture] = OrderedDict()
-        self.free = list(range(slots - 1, -1, -1))
-        self.waiting: list[str] = []
-        self.count = 0
+        pages = pages_for(budget_mb, slots)
+        self.cells = pages * PER_PAGE
+        self.full = Tier(ctx, self.program, self.corners, SLOT, slots, slots)
+        self.thumbs = Tier(ctx, self.program, self.corners, PAGE, pages, self.cells)
+        self.gpu_mb = slots * SLOT_MB + pages * PAGE_MB
+        self.pictures: dict[str, Picture] = {}  # in arrival order
+        self.free_slots = list(range(slots - 1, -1, -1))
+        self.free_cells = list(range(self.cells - 1, -1, -1))
+        self.slot_holders: deque[str] = deque()  # oldest first
+        self.waiting_slots: deque[str] = deque()
+        self.waiting_thumbs: deque[str] = deque()
         self.version = -1
+        self.dirty = False
 
     def add(self, placed: Placed, pinned: set[str]) -> None:
         contribution = placed.contribution
@@ -74,34 +121,65 @@ class PictureLayer:
         pixels = contribution.pixels if contribution.pixels is not None else figure(contribution)
         if pixels is None and contribution.frames is None:
             return
-        if not self.free:
-            victim = next((i for i in self.pictures if i not in pinned), None)
+        picture = self.pictures[contribution.id] = Picture(placed, pixels)
+        if self._claim_cell(picture, pinned):
+            self.waiting_thumbs.append(contribution.id)
+        self._claim_slot(picture, pinned)
+
+    def _claim_cell(self, picture: Picture, pinned: set[str]) -> bool:
+        if not self.free_cells:
+            victim = next((p for i, p in self.pictures.items()
+                           if p.cell is not None and i not in pinned), None)
             if victim is None:
+                return False
+            self.free_cells.append(victim.cell)
+            victim.cell = None
+            self.dirty = True
+        picture.cell = self.free_cells.pop()
+        return True
+
+    def _claim_slot(self, picture: Picture, pinned: set[str]) -> None:
+        if not self.free_slots:
+            victim_id = next((i for i in self.slot_holders if i not in pinned), None)
+            if victim_id is None:
                 return
-            self.free.append(self.pictures.pop(victim).slot)
-        self.pictures[contribution.id] = Picture(placed, self.free.pop(), pixels)
-        self.waiting.append(contribution.id)
+            self.slot_holders.remove(victim_id)
+            victim = self.pictures[victim_id]
+            self.free_slots.append(victim.slot)
+            victim.slot, victim.shown_frame = None, -1
+            self.dirty = True
+        picture.slot = self.free_slots.pop()
+        self.slot_holders.append(picture.placed.contribution.id)
+        self.waiting_slots.append(picture.placed.contribution.id)
 
     def update(self, time: float, hidden: set[str], pinned: set[str], version: int) -> None:
-        """Upload what is due this frame, then rewrite instances if anything changed."""
+        """Uploads due this frame, then the instance rows if anything changed."""
+        if version != self.version:
+            for id in pinned:  # a pinned picture gets its full slot back
+                picture = self.pictures.get(id)
+                if picture is not None and picture.slot is None:
+                    self._claim_slot(picture, pinned)
+        for _ in range(min(self.thumbs_per_frame, len(self.waiting_thumbs))):
+            picture = self.pictures[self.waiting_thumbs.popleft()]
+            if picture.cell is not None:
+                self._upload_thumb(picture)
         budget = self.uploads_per_frame
-        changed = version != self.version
-        while self.waiting and budget:
-            picture = self.pictures.get(self.waiting.pop(0))
-            if picture is not None:
-                self._upload(picture, 0)
+        while self.waiting_slots and budget:
+            picture = self.pictures[self.waiting_slots.popleft()]
+            if picture.slot is not None:
+                self._upload_slot(picture, 0)
                 budget -= 1
-                changed = True
-        for picture in reversed(self.pictures.values()):
+        for id in reversed(self.slot_holders):
             if budget == 0:
                 break
+            picture = self.pictures[id]
             frame = self._frame_at(picture, time)
-            if frame != picture.shown_frame and picture.shown_frame >= 0:
-                self._upload(picture, frame)
+            if picture.shown_frame >= 0 and frame != picture.shown_frame:
+                self._upload_slot(picture, frame)
                 budget -= 1
-        if changed:
+        if self.dirty or version != self.version:
             self._write(hidden, pinned)
-            self.version = version
+            self.version, self.dirty = version, False
 
     def _frame_at(self, picture: Picture, time: float) -> int:
         contribution = picture.placed.contribution
@@ -112,47 +190,65 @@ class PictureLayer:
         return int(np.searchsorted(np.cumsum(durations), moment, side="right")) \
             % len(durations)
 
-    def _upload(self, picture: Picture, frame: int) -> None:
-        contribution = picture.placed.contribution
-        source = contribution.frames[frame] if contribution.frames is not None else \
-            picture.pixels
-        assert source is not None
-        small = thumbnail(source)
+    def _upload_slot(self, picture: Picture, frame: int) -> None:
+        assert picture.slot is not None
+        small = fit(picture.source(frame), SLOT)
         height, width = small.shape[:2]
-        self.array.write(np.ascontiguousarray(small),
-                         viewport=(0, 0, picture.slot, width, height, 1))
-        picture.u, picture.v = width / SLOT, height / SLOT
+        self.full.array.write(small, viewport=(0, 0, picture.slot, width, height, 1))
+        picture.slot_extent = (width / SLOT, height / SLOT)
         picture.shown_frame = frame
+        self.dirty = True
+
+    def _upload_thumb(self, picture: Picture) -> None:
+        assert picture.cell is not None
+        small = fit(picture.source(0), THUMB)
+        height, width = small.shape[:2]
+        page, index = divmod(picture.cell, PER_PAGE)
+        x, y = index % PER_ROW * CELL, index // PER_ROW * CELL
+        self.thumbs.array.write(small, viewport=(x, y, page, width, height, 1))
+        picture.thumb_extent = (width / PAGE, height / PAGE)
+        self.dirty = True
 
     def _write(self, hidden: set[str], pinned: set[str]) -> None:
-        rows = []
+        full, thumbs = [], []
         for id, picture in self.pictures.items():
-            if id in hidden or picture.shown_frame < 0:
+            if id in hidden:
                 continue
-            aspect = picture.u / picture.v
-            half_w = PICTURE_HALF * min(1.0, aspect)
-            half_h = PICTURE_HALF * min(1.0, 1.0 / aspect)
             placed = picture.placed
             kind = placed.contribution.kind
             framed = 1.0 if kind in FRAMED else 2.0 if kind in DRAWN else 0.0
-            rows.append((placed.x, placed.y, half_w, half_h, picture.slot, placed.born,
-                         picture.u, picture.v, framed, float(id in pinned)))
-        self.count = len(rows)
-        if rows:
-            self.buffer.write(np.array(rows, dtype="f4"))
+            if picture.slot is not None and picture.shown_frame >= 0:
+                u, v = picture.slot_extent
+                rect, layer, tier = (0.0, 0.0, u, v), picture.slot, full
+            elif picture.cell is not None and picture.thumb_extent[0] > 0:
+                page, index = divmod(picture.cell, PER_PAGE)
+                u, v = picture.thumb_extent
+                rect = (index % PER_ROW * CELL / PAGE, index // PER_ROW * CELL / PAGE, u, v)
+                layer, tier = page, thumbs
+            else:
+                continue
+            aspect = u / v
+            half_w = PICTURE_HALF * min(1.0, aspect)
+            half_h = PICTURE_HALF * min(1.0, 1.0 / aspect)
+            tier.append((placed.x, placed.y, half_w, half_h, layer, placed.born, framed,
+                         float(id in pinned), *rect))
+        self.full.write(full)
+        self.thumbs.write(thumbs)
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float,
              drift: float, view: tuple[float, ...]) -> None:
-        if not self.count:
-            return
-        self.array.use(0)
         for name, value in {"pictures": 0, "resolution": resolution, "time": time,
                             "opacity": opacity, "drift": drift, "settled": SETTLED,
                             "settle_after": SETTLE_AFTER, "view": view}.items():
             if name in self.program:
                 self.program[name].value = value
-        self.vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=self.count)
+        for tier in (self.thumbs, self.full):
+            if tier.count:
+                tier.array.use(0)
+                tier.vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=tier.count)
 
     def release(self) -> None:
-        for obj in (self.vao, self.buffer, self.corners, self.array, self.program):
-            obj.release()
+        self.full.release()
+        self.thumbs.release()
+        self.corners.release()
+        self.program.release()

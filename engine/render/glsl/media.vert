@@ -2,9 +2,9 @@
 // One instance per picture: a framed quad in map space, blooming in like the text cards.
 in vec2 corner;
 in vec4 place;     // x, y (map), half width, half height (map units)
-in vec4 look;      // layer, born (s), u extent, v extent
-in float framed;   // 1: photos and videos (a frame); 0: drawings; 2: figures drawn in
-in float pinned;
+in vec4 look;      // layer, born (s), framed (1: photos and videos; 0: drawings;
+                   // 2: figures drawn in), pinned
+in vec4 uvrect;    // where the picture sits in its layer: u, v, width, height
 uniform float settled;
 uniform float settle_after;
 uniform vec2 resolution;
@@ -22,14 +22,14 @@ void main() {
     float seed = fract(sin(dot(place.xy, vec2(12.9898, 78.233))) * 43758.5453) * 6.2831;
     vec2 centre = place.xy + drift * vec2(sin(time * 0.07 + seed), cos(time * 0.05 + seed * 1.3));
     float age = max(time - look.y, 0.0);
-    float settle = pinned > 0.5 ? 0.0 : smoothstep(settle_after, settle_after * 2.5, age);
+    float settle = look.w > 0.5 ? 0.0 : smoothstep(settle_after, settle_after * 2.5, age);
     vec2 half_size = place.zw * mix(1.25, 1.0, bloom) * mix(1.0, settled, settle);
     vec2 position = (centre - view.xy + (corner * 2.0 - 1.0) * half_size) * view.z;
     position.x *= resolution.y / resolution.x;
     gl_Position = vec4(position, 0.0, 1.0);
     v_local = corner;
-    v_tex = vec3(corner.x * look.z, (1.0 - corner.y) * look.w, look.x);
+    v_tex = vec3(uvrect.x + corner.x * uvrect.z, uvrect.y + (1.0 - corner.y) * uvrect.w, look.x);
     v_alpha = bloom * mix(1.0, 0.7, settle);
-    v_framed = framed;
-    v_reveal = framed > 1.5 ? smoothstep(0.0, 3.5, age) : 1.0;
+    v_framed = look.z;
+    v_reveal = look.z > 1.5 ? smoothstep(0.0, 3.5, age) : 1.0;
 }

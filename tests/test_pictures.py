@@ -1,0 +1,51 @@
+"""Pictures within a GPU memory budget: thumbnails always there, full slots for the
+recent and the pinned, uploads paced, draw calls independent of the count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from engine.intake.intake import Arrived
+from engine.world.contribution import Contribution, Tags
+from tests.conftest import set_config
+from tests.engines import make_engine
+
+THEMES = ("capacitations", "datas", "coopérations", "démocratie")
+
+
+def picture(index: int) -> Contribution:
+    pixels = np.zeros((48, 64, 4), np.uint8)
+    pixels[..., 0], pixels[..., 3] = 255, 255
+    return Contribution(f"{index:016x}", "image", f"{index}.png", pixels=pixels,
+                        tags=Tags(theme=THEMES[index % 4]))
+
+
+def test_many_pictures_stay_within_the_budget_and_all_show(project: Path) -> None:
+    set_config(project, "display", "picture_slots", "4")
+    set_config(project, "display", "gpu_budget_mb", "17.0")  # 4 slots and one thumbnail page
+    (project.parent / "scenes" / "champ.toml").write_text('[[layers]]\nkind = "contributions"\n')
+    engine = make_engine(project, size=(640, 360))
+    try:
+        for index in range(60):
+            engine.receive(Arrived(picture(index), restored=True))
+        layer = engine.compositor.pictures
+        assert layer.gpu_mb == 17.0  # however many pictures arrive
+        engine.step()
+        assert len(layer.waiting_thumbs) == 60 - 8  # uploads are paced per frame
+        for _ in range(10):
+            engine.step()
+        assert (layer.full.count, layer.thumbs.count) == (4, 56)  # two draws for all 60
+        red = engine.target.pixels()
+        lit = (red[..., 0] > 150) & (red[..., 1] < 80)
+        assert lit.sum() > 60 * 8  # every picture shows, large or as a thumbnail
+        oldest = picture(0).id
+        assert layer.pictures[oldest].slot is None
+        engine.moderate(oldest, "pinned")
+        for _ in range(3):
+            engine.step()
+        assert layer.pictures[oldest].slot is not None  # pinned: shown in full again
+        assert layer.full.count == 4
+    finally:
+        engine.close()
