@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +52,7 @@ def soundscape(config: Config, live: bool) -> Soundscape | None:
     audio = config.audio
     if audio.backend == "none":
         return None
-    options = SoundOptions(audio.volume, audio.seed, audio.crossfade_seconds,
-                           audio.stall_seconds, audio.retry_seconds, audio.probe_seconds)
+    options = SoundOptions(**{f.name: getattr(audio, f.name) for f in fields(SoundOptions)})
     device = audio if live else replace(audio, backend="offline")
     return Soundscape(device, config.paths.sound, config.event.themes, audio.module, options)
 
