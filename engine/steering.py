@@ -143,7 +143,8 @@ class Steering:
         elif isinstance(command, AddText | AddKeywords | AddStroke):
             self._contribute(engine, command)
         elif isinstance(command, StrokeProgress):
-            return  # live ink is drawn when its stroke is complete (AddStroke)
+            engine.compositor.paint.live(command.stroke, command.points, engine.camera.view,
+                                         engine.target.size)
 
     def _moderate(self, engine: Engine, command: Moderate) -> None:
         if command.action in ("focus", "unfocus"):

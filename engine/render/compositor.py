@@ -17,6 +17,7 @@ from engine.problems import Problem
 from engine.render.glyphs import GlyphAtlas, layout
 from engine.render.library import LoadedShader, ShaderLibrary
 from engine.render.media import PictureLayer
+from engine.render.paint import PaintLayer
 from engine.render.shader import IMAGE_UNITS
 from engine.render.surface import FrameTarget
 from engine.render.text import STRIDE, TextBatch, instances
@@ -111,6 +112,7 @@ class Compositor:
         self.cards = ContributionCards(ctx, atlas, text_size)
         self.pictures = PictureLayer(ctx, picture_slots, gpu_budget_mb)
         self.threads = Threads(ctx)
+        self.paint = PaintLayer(ctx)
         self.overlay = TextBatch(ctx, atlas)
         self.overlay_text = ""
         self.scratch: dict[str, FrameTarget] = {}
@@ -189,6 +191,8 @@ class Compositor:
             self.threads.update(carte)
             self.threads.draw(resolution, tick.time, inputs.view, layer.opacity * params["threads"],
                               THREAD_WIDTH * resolution[1] / 720)
+            self.paint.update(carte)
+            self.paint.draw(resolution, inputs.view, layer.opacity)
             self.pictures.update(tick.time, hidden, pinned, carte.version)
             self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view)
             self.cards.update(carte, params)
@@ -239,12 +243,14 @@ class Compositor:
 
     def place(self, placed: Placed, carte: Carte) -> None:
         """A new contribution on the carte: pictures claim a slot now, upload soon."""
-        pinned = {i for i, state in carte.states.items() if state == "pinned"}
-        self.pictures.add(placed, pinned)
+        if not self.paint.add(placed):
+            pinned = {i for i, state in carte.states.items() if state == "pinned"}
+            self.pictures.add(placed, pinned)
 
     def release(self) -> None:
         for frame in self.scratch.values():
             frame.release()
+        self.paint.release()
         self.threads.release()
         self.pictures.release()
         self.cards.release()

@@ -1,0 +1,143 @@
+"""The paint layer: graffiti as ink that draws itself, stroke by stroke, and stays.
+
+A texture covering the map keeps every stroke ever drawn (it is never cleared, except
+to take a hidden drawing away). Drawings that carry strokes (SVG, tablet graffiti) are
+inked a few segments per frame at their place on the carte, so the audience watches
+them being drawn; strokes from a live tablet are inked as they come.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Iterable
+
+import moderngl
+import numpy as np
+
+from engine.render.text import internal_program
+from engine.world.carte import Carte, Placed
+from engine.world.contribution import Point
+from engine.world.layout import PICTURE_HALF, SETTLED
+
+EXTENT = (-1.8, -1.2, 3.6, 2.4)  # the map rectangle painted on: x0, y0, width, height
+SIZE = (3072, 2048)
+SEGMENTS_PER_FRAME = 48
+INK = (0.97, 0.88, 0.7, 0.95)
+WIDTH = 0.004  # map units at full pressure
+STRIDE = 10
+
+Segment = tuple[float, float, float, float, float, float, float, float, float, float]
+
+
+def segments(strokes: Iterable[tuple[Point, ...]], centre: tuple[float, float],
+             half: float, aspect: float = 1.0,
+             colour: tuple[float, float, float, float] = INK) -> list[Segment]:
+    """Strokes in a 0..1 box (y down) of `half` map units around `centre` (wider by
+    `aspect`) as map-space segments, width following pressure."""
+    x, y = centre
+    found = []
+    for stroke in strokes:
+        for (ax, ay, ap), (bx, by, bp) in itertools.pairwise(stroke):
+            found.append((x + (ax - 0.5) * 2 * half * aspect, y - (ay - 0.5) * 2 * half,
+                          x + (bx - 0.5) * 2 * half * aspect, y - (by - 0.5) * 2 * half,
+                          WIDTH * (0.3 + ap), WIDTH * (0.3 + bp), *colour))
+    return found
+
+
+class PaintLayer:
+    def __init__(self, ctx: moderngl.Context) -> None:
+        self.ctx = ctx
+        self.texture = ctx.texture(SIZE, 4)
+        self.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self.fbo = ctx.framebuffer(color_attachments=[self.texture])
+        self.ink = internal_program(ctx, "ink")
+        self.show = internal_program(ctx, "paint")
+        self.strip = ctx.buffer(np.array([0, -1, 0, 1, 1, -1, 1, 1], dtype="f4"))
+        self.corners = ctx.buffer(np.array([0, 0, 1, 0, 0, 1, 1, 1], dtype="f4"))
+        self.quad = ctx.vertex_array(self.show, [(self.corners, "2f", "corner")])
+        self.capacity = 0
+        self.buffer: moderngl.Buffer | None = None
+        self.vao: moderngl.VertexArray | None = None
+        self.pending: deque[Segment] = deque()
+        self.painted: dict[str, list[Segment]] = {}
+        self.hidden: set[str] = set()
+        self.last_points: dict[str, Point] = {}
+        self.clear()
+
+    def clear(self) -> None:
+        self.fbo.clear(0.0, 0.0, 0.0, 0.0)
+
+    def add(self, placed: Placed) -> bool:
+        """Queue a drawing's strokes; True when it is painted here (not as a picture)."""
+        contribution = placed.contribution
+        if not contribution.strokes or contribution.id in self.painted:
+            return bool(contribution.strokes)
+        strokes = segments(contribution.strokes, (placed.x, placed.y), PICTURE_HALF * SETTLED)
+        self.painted[contribution.id] = strokes
+        self.pending.extend(strokes)
+        return True
+
+    def live(self, stroke: str, points: tuple[Point, ...], view: tuple[float, ...],
+             resolution: tuple[int, int]) -> None:
+        """Points a tablet is drawing now, in screen coordinates (0..1, y down), joined
+        to the points of the same stroke drawn in earlier frames."""
+        joined = (self.last_points[stroke], *points) if stroke in self.last_points else points
+        if points:
+            self.last_points[stroke] = points[-1]
+        if len(self.last_points) > 64:  # strokes long finished
+            del self.last_points[next(iter(self.last_points))]
+        self._ink(segments([joined], (view[0], view[1]), 1.0 / view[2],
+                           resolution[0] / resolution[1]))
+
+    def update(self, carte: Carte) -> None:
+        """Ink this frame's share of the queue; repaint without what was hidden."""
+        hidden = {i for i in self.painted if carte.states.get(i) == "hidden"}
+        if hidden != self.hidden:
+            self.hidden = hidden
+            self.clear()
+            self.pending.clear()
+            self._ink([s for i, found in self.painted.items() if i not in hidden
+                       for s in found])
+            return
+        batch = [self.pending.popleft() for _ in range(min(SEGMENTS_PER_FRAME,
+                                                           len(self.pending)))]
+        self._ink(batch)
+
+    def _ink(self, batch: list[Segment]) -> None:
+        if not batch:
+            return
+        if len(batch) > self.capacity:
+            self.capacity = max(1024, len(batch) * 2)
+            for obj in (self.vao, self.buffer):
+                if obj is not None:
+                    obj.release()
+            self.buffer = self.ctx.buffer(reserve=self.capacity * STRIDE * 4)
+            self.vao = self.ctx.vertex_array(self.ink, [
+                (self.strip, "2f", "corner"),
+                (self.buffer, "4f 2f 4f/i", "ends", "widths", "colour"),
+            ])
+        assert self.buffer is not None and self.vao is not None
+        self.buffer.write(np.array(batch, dtype="f4"))
+        previous = self.ctx.fbo
+        self.fbo.use()
+        self.ctx.enable(moderngl.BLEND)
+        self.ctx.blend_func = (moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA)
+        self.ink["extent"].value = EXTENT
+        self.vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=len(batch))
+        previous.use()
+
+    def draw(self, resolution: tuple[int, int], view: tuple[float, ...],
+             opacity: float) -> None:
+        self.texture.use(0)
+        for name, value in {"paint": 0, "extent": EXTENT, "resolution": resolution,
+                            "view": view, "opacity": opacity}.items():
+            if name in self.show:
+                self.show[name].value = value
+        self.quad.render(moderngl.TRIANGLE_STRIP)
+
+    def release(self) -> None:
+        for obj in (self.vao, self.buffer, self.quad, self.corners, self.strip, self.fbo,
+                    self.texture, self.ink, self.show):
+            if obj is not None:
+                obj.release()
