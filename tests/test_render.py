@@ -191,3 +191,20 @@ def test_switching_scenes_blends_through_the_transition(project: Path) -> None:
         assert engine.scene_name == "blanc"
     finally:
         engine.close()
+
+
+def test_recurring_keywords_grow_in_the_constellation(project: Path) -> None:
+    engine = make_engine(project)
+    try:
+        for index, words in enumerate((("écoute", "soin"), ("écoute",), ("Écoute", "lien"))):
+            engine.receive(Arrived(Contribution(f"k{index}", "text", f"{index}.txt", "Idée",
+                                                Tags(keywords=words)), restored=True))
+        engine.step()
+        rows = engine.compositor.constellation.batch
+        assert rows.count == len("#écoute") + len("#soin") + len("#lien")
+        constellation = engine.compositor.constellation
+        assert constellation.version == engine.carte.version
+        anchors = np.frombuffer(rows.buffer.read(), "f4").reshape(-1, 17)[: rows.count, 10]
+        assert anchors.max() > anchors.min() * 1.3  # the recurring word is larger
+    finally:
+        engine.close()

@@ -14,6 +14,7 @@ import numpy as np
 
 from engine.clock import Tick
 from engine.problems import Problem
+from engine.render.constellation import Constellation
 from engine.render.glyphs import GlyphAtlas, layout
 from engine.render.library import LoadedShader, ShaderLibrary
 from engine.render.media import PictureLayer
@@ -113,6 +114,7 @@ class Compositor:
         self.pictures = PictureLayer(ctx, picture_slots, gpu_budget_mb)
         self.threads = Threads(ctx)
         self.paint = PaintLayer(ctx)
+        self.constellation = Constellation(ctx, atlas, text_size)
         self.overlay = TextBatch(ctx, atlas)
         self.overlay_text = ""
         self.scratch: dict[str, FrameTarget] = {}
@@ -197,6 +199,10 @@ class Compositor:
             self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view)
             self.cards.update(carte, params)
             self.cards.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view)
+            if params["keywords"] > 0:
+                self.constellation.update(carte)
+                self.constellation.draw(resolution, tick.time, layer.opacity * params["keywords"],
+                                        params["drift"], inputs.view)
             return
         loaded = self.shaders.get(layer.shader or "")
         if loaded is None:
@@ -251,6 +257,7 @@ class Compositor:
         for frame in self.scratch.values():
             frame.release()
         self.paint.release()
+        self.constellation.release()
         self.threads.release()
         self.pictures.release()
         self.cards.release()

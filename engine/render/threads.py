@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import moderngl
 import numpy as np
 
@@ -40,8 +42,8 @@ class Threads:
             if "hidden" in (carte.states[first.contribution.id],
                             carte.states[second.contribution.id]):
                 continue
-            bend = (int(second.contribution.id[:4], 16) / 0xFFFF) * 2 - 1 \
-                if second.contribution.id[:4].isalnum() else 0.3
+            digest = hashlib.sha256(second.contribution.id.encode()).digest()
+            bend = digest[0] / 127.5 - 1.0
             rows.append((first.x, first.y, second.x, second.y, second.born, bend))
         self.count = len(rows)
         if not rows:

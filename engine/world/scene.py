@@ -45,6 +45,7 @@ CONTRIBUTION_INPUTS = (
     ShaderInput("width", "float", 18.0, 6.0, 60.0, "Line length (em)"),
     ShaderInput("color", "color", (0.96, 0.93, 0.86, 1.0), None, None, "Ink"),
     ShaderInput("threads", "float", 1.0, 0.0, 1.0, "Threads"),
+    ShaderInput("keywords", "float", 1.0, 0.0, 1.0, "Keyword constellation"),
 )
 LAYER_KINDS = ("field", "contributions", "post")
 SHADED_KINDS = ("field", "post")
