@@ -48,6 +48,8 @@ class FrameInputs:
 
 
 PINNED_SCALE = 1.35
+FULL_CARDS = 1000  # the most recent cards show their whole text
+SHORT_WORDS = 5
 THREAD_WIDTH = 1.6  # pixels at 720 lines
 
 
@@ -57,42 +59,53 @@ def card_text(contribution: Contribution) -> str:
     return contribution.text if contribution.kind in ("text", "keywords") else ""
 
 
+def abbreviated(text: str) -> str:
+    """The first words of an older card, so the settled carte reads as a field of titles."""
+    words = text.split()
+    return text if len(words) <= SHORT_WORDS else " ".join(words[:SHORT_WORDS]) + " …"
+
+
 class ContributionCards:
-    """The contributions as text cards: each card is laid out once (per state), and the
-    instance buffer is rebuilt only when the carte or the layer's look changes."""
+    """The contributions as text cards, laid out once each. A new arrival only appends
+    its glyphs; the whole buffer is rebuilt when a moderation or the layer's look
+    changes, and every `FULL_CARDS` arrivals, when older cards shorten to their first
+    words (the carte stays legible, and light to draw, at thousands of contributions)."""
 
     def __init__(self, ctx: moderngl.Context, atlas: GlyphAtlas, text_size: float) -> None:
         self.atlas = atlas
         self.text_size = text_size
         self.batch = TextBatch(ctx, atlas)
-        self.rows: dict[tuple[str, str], np.ndarray] = {}
         self.look: tuple[Any, ...] = ()
-        self.version = -1
+        self.shown = 0  # contributions of carte.placed already in the batch
+        self.seen = (-1, -1)  # (moderations, rebuild epoch) the batch was built for
 
     def update(self, carte: Carte, params: dict[str, Any]) -> None:
         look = (params["size"], params["width"], params["color"])
-        if look != self.look:
-            self.rows, self.look, self.version = {}, look, -1
-        if carte.version == self.version:
+        epoch = len(carte.placed) // FULL_CARDS
+        if look != self.look or (carte.moderations, epoch) != self.seen:
+            self.look, self.seen, self.shown = look, (carte.moderations, epoch), 0
+            self.batch.set(np.empty((0, STRIDE), "f4"))
+        if self.shown == len(carte.placed):
             return
         size = self.text_size * params["size"] / self.atlas.pixel_size
         wrap_width = params["width"] * self.atlas.pixel_size
-        shown = []
-        for placed in carte.visible():
+        old = len(carte.placed) - FULL_CARDS
+        rows = []
+        for index in range(self.shown, len(carte.placed)):
+            placed = carte.placed[index]
             state = carte.states[placed.contribution.id]
-            key = (placed.contribution.id, state)
-            rows = self.rows.get(key)
-            if rows is None:
-                text = card_text(placed.contribution)
-                quads = layout(self.atlas, text, wrap_width) if text else \
-                    np.empty((0, 8), "f4")
-                scale = size * (PINNED_SCALE if state == "pinned" else 1.0)
-                rows = self.rows[key] = instances(quads, (placed.x, placed.y, scale,
-                                                          placed.born), params["color"],
-                                                  pinned=state == "pinned")
-            shown.append(rows)
-        self.batch.set(np.concatenate(shown) if shown else np.empty((0, STRIDE), "f4"))
-        self.version = carte.version
+            text = card_text(placed.contribution)
+            if state == "hidden" or not text:
+                continue
+            if index < old and state != "pinned":
+                text = abbreviated(text)
+            quads = layout(self.atlas, text, wrap_width)
+            scale = size * (PINNED_SCALE if state == "pinned" else 1.0)
+            rows.append(instances(quads, (placed.x, placed.y, scale, placed.born),
+                                  params["color"], pinned=state == "pinned"))
+        if rows:
+            self.batch.append(np.concatenate(rows))
+        self.shown = len(carte.placed)
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float,
              drift: float, view: tuple[float, ...]) -> None:
@@ -250,8 +263,7 @@ class Compositor:
     def place(self, placed: Placed, carte: Carte) -> None:
         """A new contribution on the carte: pictures claim a slot now, upload soon."""
         if not self.paint.add(placed):
-            pinned = {i for i, state in carte.states.items() if state == "pinned"}
-            self.pictures.add(placed, pinned)
+            self.pictures.add(placed, lambda id: carte.states.get(id) == "pinned")
 
     def release(self) -> None:
         for frame in self.scratch.values():

@@ -11,6 +11,7 @@ paced per frame so a burst of dropped photos never makes one frame long.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import moderngl
@@ -114,7 +115,7 @@ class PictureLayer:
         self.version = -1
         self.dirty = False
 
-    def add(self, placed: Placed, pinned: set[str]) -> None:
+    def add(self, placed: Placed, pinned: Callable[[str], bool]) -> None:
         contribution = placed.contribution
         if contribution.kind not in PICTURE_KINDS or contribution.id in self.pictures:
             return
@@ -126,10 +127,10 @@ class PictureLayer:
             self.waiting_thumbs.append(contribution.id)
         self._claim_slot(picture, pinned)
 
-    def _claim_cell(self, picture: Picture, pinned: set[str]) -> bool:
+    def _claim_cell(self, picture: Picture, pinned: Callable[[str], bool]) -> bool:
         if not self.free_cells:
             victim = next((p for i, p in self.pictures.items()
-                           if p.cell is not None and i not in pinned), None)
+                           if p.cell is not None and not pinned(i)), None)
             if victim is None:
                 return False
             self.free_cells.append(victim.cell)
@@ -138,9 +139,9 @@ class PictureLayer:
         picture.cell = self.free_cells.pop()
         return True
 
-    def _claim_slot(self, picture: Picture, pinned: set[str]) -> None:
+    def _claim_slot(self, picture: Picture, pinned: Callable[[str], bool]) -> None:
         if not self.free_slots:
-            victim_id = next((i for i in self.slot_holders if i not in pinned), None)
+            victim_id = next((i for i in self.slot_holders if not pinned(i)), None)
             if victim_id is None:
                 return
             self.slot_holders.remove(victim_id)
@@ -158,7 +159,7 @@ class PictureLayer:
             for id in pinned:  # a pinned picture gets its full slot back
                 picture = self.pictures.get(id)
                 if picture is not None and picture.slot is None:
-                    self._claim_slot(picture, pinned)
+                    self._claim_slot(picture, pinned.__contains__)
         for _ in range(min(self.thumbs_per_frame, len(self.waiting_thumbs))):
             picture = self.pictures[self.waiting_thumbs.popleft()]
             if picture.cell is not None:

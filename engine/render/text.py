@@ -46,14 +46,24 @@ class TextBatch:
         self.corners = ctx.buffer(np.array([0, 0, 1, 0, 0, 1, 1, 1], dtype="f4"))
         self.capacity = 0
         self.count = 0
+        self.mirror = np.empty((0, STRIDE), dtype=np.float32)
         self.buffer: moderngl.Buffer | None = None
         self.vao: moderngl.VertexArray | None = None
 
     def set(self, rows: np.ndarray) -> None:
-        """Replace the batch's glyphs; grows the GPU buffer geometrically."""
-        self.count = len(rows)
+        """Replace the batch's glyphs."""
+        self.count = 0
+        self.append(rows)
+
+    def append(self, rows: np.ndarray) -> None:
+        """Add glyphs after those drawn already, writing only them to the GPU (the
+        buffer grows geometrically, so appending stays cheap however large it gets)."""
+        start, self.count = self.count, self.count + len(rows)
         if self.count > self.capacity or self.buffer is None:
             self.capacity = max(1024, self.count * 2)
+            kept = self.mirror[:start]
+            self.mirror = np.empty((self.capacity, STRIDE), dtype=np.float32)
+            self.mirror[:start] = kept
             self._release_buffer()
             self.buffer = self.ctx.buffer(reserve=self.capacity * STRIDE * 4)
             self.vao = self.ctx.vertex_array(self.program, [
@@ -61,8 +71,10 @@ class TextBatch:
                 (self.buffer, "4f 4f 4f 4f 1f/i", "quad", "tex", "anchor", "color",
                  "pinned"),
             ])
-        if self.count:
-            self.buffer.write(np.ascontiguousarray(rows, dtype=np.float32))
+            start = 0
+        self.mirror[self.count - len(rows):self.count] = rows
+        if self.count > start:
+            self.buffer.write(self.mirror[start:self.count], offset=start * STRIDE * 4)
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float = 1.0,
              drift: float = 0.0, view: tuple[float, ...] = (0.0, 0.0, 1.0)) -> None:

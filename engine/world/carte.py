@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import heapq
+from collections import defaultdict
 from dataclasses import dataclass
 
 from engine.world.contribution import Contribution
 from engine.world.layout import Layout
 
-RELATED_LOOKBACK = 400
 LINKS_PER_ARRIVAL = 2
 
 
-def related(a: Contribution, b: Contribution) -> bool:
-    """Shared keywords, the same parcours, or the same theme in the same sequence."""
-    ta, tb = a.tags, b.tags
-    if {k.casefold() for k in ta.keywords} & {k.casefold() for k in tb.keywords}:
-        return True
-    if ta.parcours and ta.parcours == tb.parcours:
-        return True
-    return bool(ta.theme and ta.sequence and (ta.theme, ta.sequence) == (tb.theme, tb.sequence))
+def bonds(contribution: Contribution) -> set[str]:
+    """What relates contributions: a shared keyword, the same parcours, or the same theme
+    in the same sequence."""
+    tags = contribution.tags
+    found = {f"mot:{k.casefold()}" for k in tags.keywords}
+    if tags.parcours:
+        found.add(f"parcours:{tags.parcours}")
+    if tags.theme and tags.sequence:
+        found.add(f"lieu:{tags.theme}:{tags.sequence}")
+    return found
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,9 @@ class Carte:
         self.ids: set[str] = set()
         self.states: dict[str, str] = {}
         self.links: list[tuple[int, int]] = []
+        self.bonded: dict[str, list[int]] = defaultdict(list)  # bond -> indices, in order
         self.version = 0
+        self.moderations = 0
         self.last_arrival: float | None = None
 
     def __len__(self) -> int:
@@ -55,9 +60,12 @@ class Carte:
         x, y = self.layout.place(contribution)
         placed = Placed(contribution, x, y, now)
         index = len(self.placed)
-        earlier = range(index - 1, max(-1, index - 1 - RELATED_LOOKBACK), -1)
-        partners = [i for i in earlier if related(contribution, self.placed[i].contribution)]
-        self.links += [(i, index) for i in partners[:LINKS_PER_ARRIVAL]]
+        mine = bonds(contribution)
+        latest = {i for bond in mine for i in self.bonded[bond][-LINKS_PER_ARRIVAL:]}
+        partners = heapq.nlargest(LINKS_PER_ARRIVAL, latest)
+        self.links += [(i, index) for i in partners]
+        for bond in mine:
+            self.bonded[bond].append(index)
         self.placed.append(placed)
         self.ids.add(contribution.id)
         self.version += 1
@@ -70,6 +78,7 @@ class Carte:
             return False
         self.states[id] = state
         self.version += 1
+        self.moderations += 1
         return True
 
     def visible(self) -> list[Placed]:

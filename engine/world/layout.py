@@ -20,6 +20,7 @@ GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
 POLE_X, POLE_Y = 0.85, 0.55
 STEP = 0.035
 MAX_STEPS = 4000
+BACKTRACK = 10
 CELL = 0.25
 SETTLED = 0.5  # settled cards and pictures are half their arrival size
 TEXT_EM = 0.03 * 2  # map units per em at the default text size
@@ -47,6 +48,7 @@ class Layout:
         self.themes = themes
         self.sequences = sequences
         self.cells: dict[tuple[int, int], list[Box]] = defaultdict(list)
+        self.walked: dict[tuple[str | None, int], int] = {}
 
     def pole(self, theme: str | None) -> tuple[float, float]:
         if theme not in self.themes:
@@ -64,7 +66,11 @@ class Layout:
         seed = int(hashlib.sha256(contribution.id.encode()).hexdigest()[:8], 16) / 2**32
         half_w, half_h = footprint(contribution)
         start = ring * 0.12
-        for step in range(MAX_STEPS):
+        # Spots before the last one taken here are mostly full: the walk resumes near it,
+        # so placing stays quick however many contributions the carte holds.
+        walk = (tags.theme if tags.theme in self.themes else None, ring)
+        first = max(0, self.walked.get(walk, 0) - BACKTRACK)
+        for step in range(first, first + MAX_STEPS):
             radius = start + STEP * math.sqrt(step)
             angle = (step + seed * 7) * GOLDEN_ANGLE
             x = cx + radius * math.cos(angle) * 1.5
@@ -72,6 +78,7 @@ class Layout:
             box = (x, y, half_w, half_h)
             if not self._overlaps(box):
                 break
+        self.walked[walk] = step
         self._take(box)
         return x, y
 
@@ -82,10 +89,13 @@ class Layout:
 
     def _overlaps(self, box: Box) -> bool:
         x, y, w, h = box
-        for cell in self._cells(box):
-            for ox, oy, ow, oh in self.cells.get(cell, ()):
-                if abs(x - ox) < w + ow and abs(y - oy) < h + oh:
-                    return True
+        cells = self.cells
+        floor = math.floor
+        for i in range(floor((x - w) / CELL), floor((x + w) / CELL) + 1):
+            for j in range(floor((y - h) / CELL), floor((y + h) / CELL) + 1):
+                for ox, oy, ow, oh in cells.get((i, j), ()):
+                    if abs(x - ox) < w + ow and abs(y - oy) < h + oh:
+                        return True
         return False
 
     def _take(self, box: Box) -> None:
