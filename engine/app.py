@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.audio.analysis import Levels, measure, smooth
 from engine.audio.host import Soundscape
 from engine.audio.options import SoundOptions
 from engine.clock import Clock, Tick
@@ -96,6 +97,7 @@ class Engine:
         self.stopping = threading.Event()
         self.tick = Tick(0.0, 0.0, -1)
         self.sound: list[np.ndarray] = []  # offline: the sound of each frame, in order
+        self.heard: Levels = (0.0, (0.0, 0.0, 0.0, 0.0))
         self.frame_seconds: deque[float] = deque(maxlen=600)
         self.frame_ends: deque[float] = deque(maxlen=120)
         self.started = time.monotonic()
@@ -233,9 +235,12 @@ class Engine:
             return 0.0, (0.0, 0.0, 0.0, 0.0)
         if self.live:
             self.audio.poll()
-        else:  # each frame brings its own 1/fps of sound, the first one included
-            self.sound.append(self.audio.process(1.0 / self.config.display.fps))
-        return self.audio.levels()
+            return self.audio.levels()
+        # each frame brings its own 1/fps of sound, the first one included
+        chunk = self.audio.process(1.0 / self.config.display.fps)
+        self.sound.append(chunk)
+        self.heard = smooth(self.heard, measure(chunk, self.audio.sample_rate))
+        return self.heard
 
     def _drain(self, started: float) -> None:
         budget = self.config.intake.frame_budget_ms / 1000.0

@@ -132,3 +132,16 @@ def test_a_replay_shows_the_scene_changes_made_live(journal: Path, tmp_path: Pat
     pictures, _, _ = frames_of(out)
     assert pictures[5][..., 1].mean() < 100  # the show's own scene first
     assert pictures[-1][..., 1].mean() > 180 and pictures[-1][..., 0].mean() < 30
+
+
+def test_render_levels_are_measured_from_the_frames_own_sound() -> None:
+    from engine.audio.analysis import measure
+    from engine.audio.master import unit
+
+    t = np.arange(2400) / 48000
+    tone = 0.5 * np.sin(2 * np.pi * 500 * t)
+    level, bands = measure(np.stack([tone, tone], axis=1), 48000)
+    assert level == pytest.approx(unit(0.5), abs=0.02)
+    assert bands[1] == pytest.approx(unit(0.5), abs=0.05)  # the 500 Hz band
+    assert bands[3] < bands[1] - 0.3  # and not the 6 kHz one
+    assert measure(np.zeros((0, 2)), 48000) == (0.0, (0.0, 0.0, 0.0, 0.0))
