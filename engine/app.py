@@ -107,6 +107,7 @@ class Engine:
         self.audio = soundscape(config, live)
         if self.audio is not None and not live:
             self.audio.start()
+            self._sound_preset(self.scene)
         self.control = ControlLink(self) if live and config.osc.enabled else None
         self.state_path = config.paths.data / "state.json"
         self.events: list[tuple[float, str, dict[str, Any]]] = []
@@ -120,6 +121,7 @@ class Engine:
             self.events.append((time.time(), "scene", {"name": self.scene_name, "fade": 0}))
             if self.audio is not None:
                 self.audio.start()
+                self._sound_preset(self.scene)
                 for (scope, _, name), value in self.steering.overrides.items():
                     if scope == "sound":
                         self.audio.set_param(name, float(value))
@@ -283,10 +285,23 @@ class Engine:
         self.transition = (self.tick.time, scene.transition_seconds if seconds is None
                            else seconds, scene.transition_shader)
         self.scene, self.scene_name = scene, name
+        self._sound_preset(scene)
         if self.live:
             self.events.append((time.time(), "scene", {"name": name, "fade": seconds}))
         log.info("scene %s (%.1f s %s)", name, self.transition[1], self.transition[2])
         return True
+
+    def _sound_preset(self, scene: Scene) -> None:
+        """A scene's soundscape module and values (live settings over OSC win)."""
+        if self.audio is None:
+            return
+        if scene.sound_module:
+            self.audio.select(scene.sound_module)
+        for name, value in scene.sound_params.items():
+            if ("sound", "", name) not in self.steering.overrides and \
+                    not self.audio.set_param(name, value):
+                log.warning("%s: sound parameter %r is not declared by the soundscape",
+                            scene.path, name)
 
     def problems(self) -> list[Problem]:
         """What artists and composers need to fix, newest state of each file."""

@@ -145,3 +145,18 @@ def test_render_levels_are_measured_from_the_frames_own_sound() -> None:
     assert bands[1] == pytest.approx(unit(0.5), abs=0.05)  # the 500 Hz band
     assert bands[3] < bands[1] - 0.3  # and not the 6 kHz one
     assert measure(np.zeros((0, 2)), 48000) == (0.0, (0.0, 0.0, 0.0, 0.0))
+
+
+def test_a_scene_brings_its_sound_preset(project: Path) -> None:
+    from tests.engines import make_engine
+
+    set_config(project, "audio", "backend", '"offline"')
+    engine = make_engine(project)
+    try:
+        assert engine.audio is not None
+        before = engine.audio.values.get("space")
+        assert engine.switch_scene("brume", 0)
+        assert engine.audio.values["space"] == pytest.approx(0.8)
+        assert before != pytest.approx(0.8)
+    finally:
+        engine.close()

@@ -16,6 +16,10 @@
     [transition]              # how this scene arrives when switched to
     seconds = 3.0
     shader = "fondu"          # a transition shader: startImage, endImage, progress
+    [soundscape]              # the sound preset: a module of sound/ and its parameters
+    module = "paysage"
+    [soundscape.params]
+    bed = 0.6
 
 Loading checks every key against what the layer kind and its shader declare, so an
 artist learns the file and line of a mistake; a broken scene never replaces a good one.
@@ -23,6 +27,7 @@ artist learns the file and line of a mistake; a broken scene never replaces a go
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +40,7 @@ from engine.tomlfile import locate, read_toml
 
 BLENDS = ("normal", "add", "screen", "multiply")
 LAYER_KEYS = {"kind", "name", "shader", "blend", "opacity", "enabled", "params"}
-SCENE_KEYS = {"title", "layers", "transition"}
+SCENE_KEYS = {"title", "layers", "transition", "soundscape"}
 TRANSITION_KEYS = {"seconds", "shader"}
 
 # Parameters of the built-in contributions layer, declared like shader inputs.
@@ -74,6 +79,8 @@ class Scene:
     layers: tuple[LayerSpec, ...]
     transition_seconds: float = 2.0
     transition_shader: str = "fondu"
+    sound_module: str | None = None
+    sound_params: Mapping[str, float] = field(default_factory=dict)
 
 
 ShaderLookup = Callable[[str], ShaderSource | None]
@@ -124,9 +131,40 @@ def load_scene(path: Path, shaders: ShaderLookup) -> Scene:
     if not isinstance(shader, str) or shaders(shader) is None:
         complain(("transition", "shader"),
                  f"[transition] shader {shader!r} not found or not valid in the shaders folder")
+    module, sound_params = _soundscape(raw.get("soundscape", {}), complain)
     if problems:
         raise ProblemError(problems)
-    return Scene(path.stem, path, str(title), tuple(layers), float(seconds), str(shader))
+    return Scene(path.stem, path, str(title), tuple(layers), float(seconds), str(shader),
+                 module, sound_params)
+
+
+def _soundscape(entry: Any, complain: Callable[[tuple[str | int, ...], str], None]
+                ) -> tuple[str | None, dict[str, float]]:
+    """A scene's sound preset: which module of the sound folder plays, and its values."""
+    if not isinstance(entry, dict):
+        complain(("soundscape",), "[soundscape] must be a table with module and params")
+        return None, {}
+    for key in entry.keys() - {"module", "params"}:
+        complain(("soundscape", key), f"unknown key {key!r} in [soundscape]; expected "
+                                      "module, params")
+    module = entry.get("module")
+    if module is not None and (not isinstance(module, str) or
+                               not re.fullmatch(r"[A-Za-z_][\w-]*", module)):
+        complain(("soundscape", "module"), "[soundscape] module must name a file of the "
+                                           "sound folder, without .py")
+        module = None
+    params = entry.get("params", {})
+    values: dict[str, float] = {}
+    if not isinstance(params, dict):
+        complain(("soundscape", "params"), "[soundscape.params] must be a table of numbers")
+        params = {}
+    for name, value in params.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            complain(("soundscape", "params", name), f"sound parameter {name!r} must be a "
+                                                      "number")
+        else:
+            values[name] = float(value)
+    return module, values
 
 
 def _load_layer(index: int, entry: Any, shaders: ShaderLookup,
