@@ -25,7 +25,7 @@ from engine.audio.options import SoundOptions
 from engine.clock import Clock, Tick
 from engine.config import Config
 from engine.control.link import ControlLink
-from engine.intake.intake import Arrived, Intake, Message, Moderated, Refused
+from engine.intake.intake import Arrived, Completed, Intake, Message, Moderated, Refused
 from engine.journal.journal import Journal
 from engine.problems import Problem, ProblemError
 from engine.render.compositor import PINNED_SCALE, Compositor, FrameInputs
@@ -179,6 +179,10 @@ class Engine:
                         self.control.arrived(contribution)
                     log.info("arrived: %s (%s) as %s", contribution.name, contribution.kind,
                              contribution.id)
+        elif isinstance(message, Completed):
+            completed = self.carte.complete(message.contribution)
+            if completed is not None:
+                self.compositor.pictures.complete(completed)
         elif isinstance(message, Refused):
             self.refused += 1
         elif isinstance(message, Moderated):

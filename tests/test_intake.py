@@ -278,3 +278,21 @@ def test_carte_list_json_tells_the_whole_story(project: Path) -> None:
     [hidden_entry] = [e for e in listed["contributions"] if e["id"] == first["id"]]
     assert hidden_entry["state"] == "hidden"
     assert np.datetime64(hidden_entry["time"][:19])
+
+
+def test_a_video_shows_its_first_frame_before_the_rest_decodes(config: Config,
+                                                              intake: Intake) -> None:
+    from engine.intake.intake import Completed
+    from engine.intake.samples import write_video
+
+    video = config.paths.inbox / "film.mp4"
+    write_video(video, seconds=2.0)
+    intake.live = True  # as `carte run` does: previews only matter to a live carte
+    completed = intake.process(video, intake.workers[0])
+    first = intake.messages.get_nowait()
+    assert isinstance(first, Arrived) and first.contribution.frames.shape[0] == 1
+    assert isinstance(completed, Completed)
+    assert completed.contribution.frames.shape[0] == 24  # 2 s at 12 fps
+    assert completed.contribution.id == first.contribution.id
+    restored = next(intake.restore())
+    assert restored.contribution.frames.shape[0] == 24  # a restart gets the whole video

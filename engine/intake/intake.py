@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.config import Config
-from engine.intake.decode import Limits, Refusal
+from engine.intake.decode import VIDEO_SUFFIXES, Limits, Refusal
 from engine.intake.inbox import Dropped, InboxWatcher
 from engine.intake.tags import combine, from_folders, is_sidecar, read_sidecar, sidecar_of
 from engine.intake.workers import DecoderWorker
@@ -57,6 +57,13 @@ class Refused:
 
 
 @dataclass(frozen=True)
+class Completed:
+    """The full payload of a contribution first shown from a preview (a video)."""
+
+    contribution: Contribution
+
+
+@dataclass(frozen=True)
 class Moderated:
     """A moderator changed a contribution's state (shown, hidden, pinned)."""
 
@@ -64,7 +71,7 @@ class Moderated:
     state: str
 
 
-Message = Arrived | Refused | Moderated
+Message = Arrived | Completed | Refused | Moderated
 
 
 def limits_of(config: Config) -> Limits:
@@ -103,11 +110,13 @@ class Intake:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
+        self.live = False
 
     # -- running live -------------------------------------------------------------------
 
     def start(self, restore: bool = True) -> None:
         """Restore the journal's contributions (on the first thread), then take drops."""
+        self.live = True
         self.restoring = threading.Event()
         if restore:
             self.restoring.set()
@@ -228,8 +237,11 @@ class Intake:
         existing = self.journal.accepted(id)
         if existing is not None:
             return self._already(path, sidecar, source, existing)
+        # Live, a video first shows its first frame (decoded in a moment), then plays
+        # once the rest is decoded.
+        preview = self.live and path.suffix.lower() in VIDEO_SUFFIXES
         try:
-            decoded = worker.decode(path)
+            decoded = worker.decode(path, preview=preview)
         except Refusal as refusal:
             return self.refuse(path, str(refusal), id, sidecar)
         tags, unknown = self._tags(path, decoded, sidecar)
@@ -250,7 +262,22 @@ class Intake:
         self._remove(path, sidecar)
         self.journal.cleared(seq)
         log.info("taken: %s (%s) as %s", source, contribution.kind, id)
-        return Arrived(contribution)
+        if not preview:
+            return Arrived(contribution)
+        self.messages.put(Arrived(contribution))
+        return self._complete(contribution, stored, worker)
+
+    def _complete(self, shown: Contribution, stored: Path, worker: DecoderWorker
+                  ) -> Message | None:
+        """The whole of a video shown by its first frame, from its archived copy."""
+        try:
+            whole = worker.decode(stored)
+        except Refusal as refusal:
+            log.warning("%s: only its first frame is shown: %s", shown.name, refusal)
+            return None
+        whole = replace(whole, id=shown.id, name=shown.name, tags=shown.tags)
+        self.cache.save(whole)
+        return Completed(whole)
 
     def _already(self, path: Path, sidecar: Path | None, source: str,
                  existing: Entry) -> Message | None:

@@ -30,13 +30,14 @@ def serve(connection: multiprocessing.connection.Connection, limits: Limits,
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     while True:
         try:
-            path = connection.recv()
+            job = connection.recv()
         except (EOFError, KeyboardInterrupt):
             return
-        if path is None:
+        if job is None:
             return
+        path, preview = job
         try:
-            answer: tuple[str, object] = ("ok", decode(Path(path), limits))
+            answer: tuple[str, object] = ("ok", decode(Path(path), limits, preview))
         except Refusal as refusal:
             answer = ("refused", str(refusal))
         except MemoryError:
@@ -78,11 +79,11 @@ class DecoderWorker:
         """Start the process now, so the first file dropped pays no start-up."""
         self._ensure()
 
-    def decode(self, path: Path) -> Contribution:
+    def decode(self, path: Path, preview: bool = False) -> Contribution:
         """Decode `path` in the worker; `Refusal` on bad input, timeout or a dead worker."""
         connection = self._ensure()
         try:
-            connection.send(str(path))
+            connection.send((str(path), preview))
             if not connection.poll(self.timeout):
                 self._discard()
                 raise Refusal(f"decoding took longer than {self.timeout:g} s; send a "

@@ -127,6 +127,13 @@ class PictureLayer:
             self.waiting_thumbs.append(contribution.id)
         self._claim_slot(picture, pinned)
 
+    def complete(self, placed: Placed) -> None:
+        """A preview's full payload (a video's frames): it plays from now on."""
+        picture = self.pictures.get(placed.contribution.id)
+        if picture is not None:
+            picture.placed = placed
+            self.dirty = True
+
     def _claim_cell(self, picture: Picture, pinned: Callable[[str], bool]) -> bool:
         if not self.free_cells:
             victim = next((p for i, p in self.pictures.items()

@@ -72,6 +72,15 @@ class Carte:
         self.last_arrival = now
         return placed
 
+    def complete(self, contribution: Contribution) -> Placed | None:
+        """A contribution's full payload replacing its preview, in the same place."""
+        for index, placed in enumerate(self.placed):
+            if placed.contribution.id == contribution.id:
+                self.placed[index] = Placed(contribution, placed.x, placed.y, placed.born)
+                self.version += 1
+                return self.placed[index]
+        return None
+
     def moderate(self, id: str, state: str) -> bool:
         """Show, hide or pin; hiding keeps the place, so showing again puts it back."""
         if id not in self.ids or self.states.get(id) == state:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from engine.intake.decode.base import Limits, Refusal
 from engine.intake.decode.data import decode_csv, decode_json
-from engine.intake.decode.media import decode_sound, decode_video
+from engine.intake.decode.media import decode_sound, decode_video, preview_video
 from engine.intake.decode.picture import decode_picture
 from engine.intake.decode.svg import decode_svg
 from engine.intake.decode.text import decode_keywords, decode_text
@@ -44,8 +44,14 @@ def decoder_for(path: Path) -> Decoder:
     return decoder
 
 
-def decode(path: Path, limits: Limits) -> Contribution:
-    """Decode one file with the decoder its suffix names."""
+VIDEO_SUFFIXES = frozenset(s for s, d in DECODERS.items() if d is decode_video)
+
+
+def decode(path: Path, limits: Limits, preview: bool = False) -> Contribution:
+    """Decode one file with the decoder its suffix names; `preview` asks a video for its
+    first frame only (shown at once while the rest decodes)."""
+    if preview and path.suffix.lower() in VIDEO_SUFFIXES:
+        return preview_video(path, limits)
     return decoder_for(path)(path, limits)
 
 

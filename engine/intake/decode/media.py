@@ -6,6 +6,7 @@ sound becomes float32 at the engine's sample rate with a coarse envelope.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -40,6 +41,19 @@ def decode_video(path: Path, limits: Limits) -> Contribution:
     step = 1.0 / limits.motion_fps
     return contribution("video", path, frames=stack, durations=(step,) * len(frames),
                         clip=clip, palette=palette(stack[len(stack) // 2]))
+
+
+def preview_video(path: Path, limits: Limits) -> Contribution:
+    """The first frame of a video, fast: what the carte shows while the rest decodes."""
+    with _open(path) as container:
+        if not container.streams.video:
+            raise Refusal("no picture track found; send MP4, MOV, WebM or MKV video")
+        frames = _frames(container, replace(limits, max_frames=1))
+    if not frames:
+        raise Refusal("no picture could be decoded from the video")
+    stack = np.stack(frames)
+    return contribution("video", path, frames=stack, durations=(1.0 / limits.motion_fps,),
+                        palette=palette(stack[0]))
 
 
 def _open(path: Path) -> av.container.InputContainer:
