@@ -26,6 +26,7 @@ from engine.clock import Clock, Tick
 from engine.config import Config
 from engine.control.link import ControlLink
 from engine.intake.intake import Arrived, Completed, Intake, Message, Moderated, Refused
+from engine.journal.cache import PayloadCache
 from engine.journal.journal import Journal
 from engine.problems import Problem, ProblemError
 from engine.render.compositor import PINNED_SCALE, Compositor, FrameInputs
@@ -39,6 +40,7 @@ from engine.supervise.status import memory_mb, percentiles
 from engine.watch import FolderWatch
 from engine.world.camera import Camera
 from engine.world.carte import Carte
+from engine.world.contribution import light
 from engine.world.scene import Scene, SceneLibrary
 
 log = logging.getLogger(__name__)
@@ -88,7 +90,8 @@ class Engine:
         self.atlas = GlyphAtlas(config.display.font, int(min(max(shown, 48), 160)))
         self.compositor = Compositor(ctx, self.shaders, self.atlas, config.display.text_size,
                                      config.display.picture_slots,
-                                     config.display.gpu_budget_mb)
+                                     config.display.gpu_budget_mb,
+                                     PayloadCache(config.paths.data / "cache").load)
         self.target = FrameTarget(ctx, surface.size)
         self.journal = Journal(config.paths.data / "journal.sqlite")
         self.intake = Intake(config, self.journal)
@@ -166,9 +169,9 @@ class Engine:
             contribution = message.contribution
             # What the journal restores was on the carte long ago: already settled.
             born = RESTORED_BORN if message.restored else max(self.tick.time, 0.0)
-            placed = self.carte.add(contribution, born, message.state)
+            placed = self.carte.add(light(contribution), born, message.state)
             if placed is not None:
-                self.compositor.place(placed, self.carte)
+                self.compositor.place(placed, self.carte, contribution)
                 if self.audio is not None:
                     self.audio.contribution(contribution, gesture=not message.restored)
                     if message.state == "hidden":
@@ -180,9 +183,10 @@ class Engine:
                     log.info("arrived: %s (%s) as %s", contribution.name, contribution.kind,
                              contribution.id)
         elif isinstance(message, Completed):
-            completed = self.carte.complete(message.contribution)
+            completed = self.carte.complete(light(message.contribution))
             if completed is not None:
-                self.compositor.pictures.complete(completed)
+                self.compositor.pictures.complete(replace(completed,
+                                                          contribution=message.contribution))
         elif isinstance(message, Refused):
             self.refused += 1
         elif isinstance(message, Moderated):

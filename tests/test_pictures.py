@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.intake.intake import Arrived
+from engine.journal.cache import PayloadCache
 from engine.world.contribution import Contribution, Tags
 from tests.conftest import set_config
 from tests.engines import make_engine
@@ -28,7 +29,9 @@ def test_many_pictures_stay_within_the_budget_and_all_show(project: Path) -> Non
     (project.parent / "scenes" / "champ.toml").write_text('[[layers]]\nkind = "contributions"\n')
     engine = make_engine(project, size=(640, 360))
     try:
+        cache = PayloadCache(engine.config.paths.data / "cache")
         for index in range(60):
+            cache.save(picture(index))  # as intake does: the payload stays on disk
             engine.receive(Arrived(picture(index), restored=True))
         layer = engine.compositor.pictures
         assert layer.gpu_mb == 17.0  # however many pictures arrive
@@ -42,10 +45,12 @@ def test_many_pictures_stay_within_the_budget_and_all_show(project: Path) -> Non
         assert lit.sum() > 60 * 8  # every picture shows, large or as a thumbnail
         oldest = picture(0).id
         assert layer.pictures[oldest].slot is None
+        assert layer.pictures[oldest].pixels is None  # memory does not grow with the carte
         engine.moderate(oldest, "pinned")
         for _ in range(3):
             engine.step()
-        assert layer.pictures[oldest].slot is not None  # pinned: shown in full again
+        assert layer.pictures[oldest].slot is not None  # pinned: shown in full again,
+        assert layer.pictures[oldest].fitted  # reloaded from the payload cache
         assert layer.full.count == 4
     finally:
         engine.close()

@@ -31,13 +31,14 @@ from engine.config import AudioConfig
 from engine.lastgood import LastGood
 from engine.problems import Problem, ProblemError
 from engine.render.shader import ShaderInput
-from engine.world.contribution import Contribution
+from engine.world.contribution import Contribution, light
 
 log = logging.getLogger(__name__)
 
 CAPTURE_BUFFERS = 32  # buffers computed between two reads of the capture table
 VOLUME = ShaderInput("volume", "float", 0.8, 0.0, 1.0, "Volume")
 MAX_FAULTS = 20
+CLIPS_KEPT = 8
 MAX_CATCH_UP = 0.25  # manual backend: a longer gap between polls is not made up
 RELAPSE_SECONDS = 60.0  # invalid samples twice within this time: the drone takes over
 Levels = tuple[float, tuple[float, float, float, float]]
@@ -206,10 +207,19 @@ class Soundscape:
         for what was already there, e.g. from the journal at start)."""
         if contribution.id in self.arrived:
             return
-        self.arrived[contribution.id] = contribution
+        self.arrived[contribution.id] = replace(contribution, pixels=None, frames=None)
+        self._keep_recent_clips()
         if self.playing is not None:
             self._fault(self.playing.call("arrive", contribution, gesture))
             self._fault(self.playing.call("themes", self._counts()))
+
+    def _keep_recent_clips(self) -> None:
+        """Only the newest sounds keep their samples (a reloaded module re-weaves them);
+        older ones keep their envelope, so memory stays flat over days."""
+        with_clips = [c for c in self.arrived.values()
+                      if c.clip is not None and len(c.clip.samples)]
+        for old in with_clips[:-CLIPS_KEPT]:
+            self.arrived[old.id] = light(old)
 
     def hide(self, contribution_id: str) -> None:
         """Moderation hid it: it falls silent and leaves the bed's balance."""

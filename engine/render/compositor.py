@@ -6,6 +6,7 @@ scaled by the layer's opacity in the shader prologue, so one blend table serves 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,11 +121,12 @@ class Compositor:
 
     def __init__(self, ctx: moderngl.Context, shaders: ShaderLibrary, atlas: GlyphAtlas,
                  text_size: float, picture_slots: int = 256,
-                 gpu_budget_mb: float = 192.0) -> None:
+                 gpu_budget_mb: float = 192.0,
+                 reload: Callable[[str], Contribution | None] = lambda id: None) -> None:
         self.ctx = ctx
         self.shaders = shaders
         self.cards = ContributionCards(ctx, atlas, text_size)
-        self.pictures = PictureLayer(ctx, picture_slots, gpu_budget_mb)
+        self.pictures = PictureLayer(ctx, picture_slots, gpu_budget_mb, reload=reload)
         self.threads = Threads(ctx)
         self.paint = PaintLayer(ctx)
         self.constellation = Constellation(ctx, atlas, text_size)
@@ -260,10 +262,12 @@ class Compositor:
             self.ctx.blend_func = BLEND_FUNCS["normal"]
             self.overlay.draw(target.size, 0.0)
 
-    def place(self, placed: Placed, carte: Carte) -> None:
-        """A new contribution on the carte: pictures claim a slot now, upload soon."""
+    def place(self, placed: Placed, carte: Carte, contribution: Contribution) -> None:
+        """A new contribution on the carte (`contribution` with its arrays): pictures
+        claim a slot now and upload soon; drawings with strokes are inked."""
         if not self.paint.add(placed):
-            self.pictures.add(placed, lambda id: carte.states.get(id) == "pinned")
+            self.pictures.add(placed, lambda id: carte.states.get(id) == "pinned",
+                              contribution)
 
     def release(self) -> None:
         for frame in self.scratch.values():

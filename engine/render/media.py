@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import moderngl
 import numpy as np
@@ -21,6 +21,7 @@ from PIL import Image
 from engine.render.figures import figure
 from engine.render.text import SETTLE_AFTER, internal_program
 from engine.world.carte import Placed
+from engine.world.contribution import Contribution
 from engine.world.layout import PICTURE_HALF, SETTLED
 
 SLOT = 256
@@ -39,19 +40,42 @@ STRIDE = 12
 
 @dataclass
 class Picture:
+    """A picture and the pixels it still needs: originals until fitted to a slot, then
+    only the fitted frames, and none once it has lost its slot (reloaded if it is
+    pinned again), so memory does not grow with the carte."""
+
     placed: Placed
     pixels: np.ndarray | None
+    frames: np.ndarray | None
     cell: int | None = None
     slot: int | None = None
     shown_frame: int = -1
     slot_extent: tuple[float, float] = (1.0, 1.0)
     thumb_extent: tuple[float, float] = (0.0, 0.0)
+    fitted: dict[int, np.ndarray] = field(default_factory=dict)
 
-    def source(self, frame: int) -> np.ndarray:
-        frames = self.placed.contribution.frames
-        picture = frames[frame] if frames is not None else self.pixels
-        assert picture is not None
-        return picture
+    def count(self) -> int:
+        return len(self.frames) if self.frames is not None else 1
+
+    def fitted_frame(self, frame: int, size: int) -> np.ndarray | None:
+        """Frame `frame` fitted into `size` pixels, kept for the slot's next turns; the
+        originals are let go once every frame is fitted."""
+        if frame in self.fitted:
+            return self.fitted[frame]
+        source = self.frames[frame] if self.frames is not None else self.pixels
+        if source is None:
+            return None
+        small = fit(source, size)
+        if size == SLOT:
+            self.fitted[frame] = small
+            if len(self.fitted) == self.count():
+                self.pixels = self.frames = None
+        return small
+
+    def forget(self) -> None:
+        """Out of its slot: only the thumbnail stays (on the GPU)."""
+        self.fitted.clear()
+        self.pixels = self.frames = None
 
 
 def fit(rgba: np.ndarray, size: int) -> np.ndarray:
@@ -94,8 +118,10 @@ class PictureLayer:
     """The pictures of the carte within a GPU memory budget."""
 
     def __init__(self, ctx: moderngl.Context, slots: int, budget_mb: float = 192.0,
-                 uploads_per_frame: int = 2, thumbs_per_frame: int = 8) -> None:
+                 uploads_per_frame: int = 2, thumbs_per_frame: int = 8,
+                 reload: Callable[[str], Contribution | None] = lambda id: None) -> None:
         self.ctx = ctx
+        self.reload = reload
         self.slots = slots
         self.uploads_per_frame = uploads_per_frame
         self.thumbs_per_frame = thumbs_per_frame
@@ -115,14 +141,16 @@ class PictureLayer:
         self.version = -1
         self.dirty = False
 
-    def add(self, placed: Placed, pinned: Callable[[str], bool]) -> None:
-        contribution = placed.contribution
+    def add(self, placed: Placed, pinned: Callable[[str], bool],
+            contribution: Contribution) -> None:
+        """A new picture; `contribution` carries the pixels (`placed` may not: the carte
+        keeps contributions without their arrays)."""
         if contribution.kind not in PICTURE_KINDS or contribution.id in self.pictures:
             return
         pixels = contribution.pixels if contribution.pixels is not None else figure(contribution)
         if pixels is None and contribution.frames is None:
             return
-        picture = self.pictures[contribution.id] = Picture(placed, pixels)
+        picture = self.pictures[contribution.id] = Picture(placed, pixels, contribution.frames)
         if self._claim_cell(picture, pinned):
             self.waiting_thumbs.append(contribution.id)
         self._claim_slot(picture, pinned)
@@ -132,6 +160,9 @@ class PictureLayer:
         picture = self.pictures.get(placed.contribution.id)
         if picture is not None:
             picture.placed = placed
+            if picture.slot is not None:
+                picture.frames = placed.contribution.frames
+                picture.fitted.clear()
             self.dirty = True
 
     def _claim_cell(self, picture: Picture, pinned: Callable[[str], bool]) -> bool:
@@ -155,7 +186,15 @@ class PictureLayer:
             victim = self.pictures[victim_id]
             self.free_slots.append(victim.slot)
             victim.slot, victim.shown_frame = None, -1
+            if victim.thumb_extent[0] > 0:  # else once its thumbnail is uploaded
+                victim.forget()
             self.dirty = True
+        if picture.pixels is None and picture.frames is None and not picture.fitted:
+            again = self.reload(picture.placed.contribution.id)
+            if again is None:
+                return
+            picture.pixels = again.pixels if again.pixels is not None else figure(again)
+            picture.frames = again.frames
         picture.slot = self.free_slots.pop()
         self.slot_holders.append(picture.placed.contribution.id)
         self.waiting_slots.append(picture.placed.contribution.id)
@@ -191,7 +230,7 @@ class PictureLayer:
 
     def _frame_at(self, picture: Picture, time: float) -> int:
         contribution = picture.placed.contribution
-        if contribution.frames is None or not contribution.durations:
+        if len(contribution.durations) < 2:
             return 0
         durations = np.asarray(contribution.durations)
         moment = (time - picture.placed.born) % float(durations.sum())
@@ -200,7 +239,9 @@ class PictureLayer:
 
     def _upload_slot(self, picture: Picture, frame: int) -> None:
         assert picture.slot is not None
-        small = fit(picture.source(frame), SLOT)
+        small = picture.fitted_frame(frame, SLOT)
+        if small is None:
+            return
         height, width = small.shape[:2]
         self.full.array.write(small, viewport=(0, 0, picture.slot, width, height, 1))
         picture.slot_extent = (width / SLOT, height / SLOT)
@@ -209,13 +250,17 @@ class PictureLayer:
 
     def _upload_thumb(self, picture: Picture) -> None:
         assert picture.cell is not None
-        small = fit(picture.source(0), THUMB)
+        small = picture.fitted_frame(0, THUMB)
+        if small is None:
+            return
         height, width = small.shape[:2]
         page, index = divmod(picture.cell, PER_PAGE)
         x, y = index % PER_ROW * CELL, index // PER_ROW * CELL
         self.thumbs.array.write(small, viewport=(x, y, page, width, height, 1))
         picture.thumb_extent = (width / PAGE, height / PAGE)
         self.dirty = True
+        if picture.slot is None:
+            picture.forget()
 
     def _write(self, hidden: set[str], pinned: set[str]) -> None:
         full, thumbs = [], []

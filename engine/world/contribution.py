@@ -7,7 +7,7 @@ equality so contributions compare by identity of content (`id`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -68,3 +68,14 @@ class Contribution:
     clip: Clip | None = None
     series: tuple[tuple[str, tuple[float, ...]], ...] = ()
     strokes: tuple[tuple[Point, ...], ...] = ()
+
+
+def light(contribution: Contribution) -> Contribution:
+    """The contribution without its arrays (pixels, frames, sound): what the carte keeps
+    in memory for days; the arrays are on the GPU, in pyo, or in the payload cache."""
+    if contribution.pixels is None and contribution.frames is None and contribution.clip is None:
+        return contribution
+    clip = None if contribution.clip is None else \
+        Clip(contribution.clip.samples[:0], contribution.clip.sample_rate,
+             contribution.clip.envelope)
+    return replace(contribution, pixels=None, frames=None, clip=clip)
