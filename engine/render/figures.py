@@ -55,12 +55,12 @@ def curves(series: tuple[tuple[str, tuple[float, ...]], ...]) -> np.ndarray:
 
 def waveform(envelope: tuple[float, ...]) -> np.ndarray:
     """The sound's envelope as a mirrored waveform."""
-    image = Image.new("RGBA", (WIDTH, HEIGHT // 2), (0, 0, 0, 0))
+    image = Image.new("RGBA", (WIDTH, HEIGHT), (0, 0, 0, 0))
     pen = ImageDraw.Draw(image)
     peaks = np.asarray(envelope or (0.0,), dtype=float)
     bars = min(96, len(peaks))
     chunks = np.array_split(peaks, bars)
-    middle = HEIGHT // 4
+    middle = HEIGHT // 2
     for index, chunk in enumerate(chunks):
         x = 8 + index * (WIDTH - 16) / bars
         half = max(1.5, float(chunk.max()) * (middle - 4))
