@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import statistics
@@ -35,12 +36,14 @@ os.environ.setdefault("PYO_GUI_WX", "0")  # before pyo's import, as engine/__ini
 
 import pyo  # noqa: E402
 
+from bench.common import Aim, Row, table  # noqa: E402
 from engine.audio.host import Soundscape  # noqa: E402
 from engine.audio.kit import read  # noqa: E402
 from engine.config import THEMES, AudioConfig  # noqa: E402
 from engine.world.contribution import Clip, Contribution, Tags  # noqa: E402
 
 RATE = 48000
+GROUP = "sound"
 COUNTS = (0, 50, 500)
 WORDS = ("écoute", "commun", "données", "débat", "soin", "savoir", "partage", "confiance",
          "attention", "lien", "paradoxe", "possible", "enjeu", "capacité", "démocratie")
@@ -162,32 +165,49 @@ def median(run: Callable[[], float], rounds: int) -> float:
     return statistics.median(run() for _ in range(rounds))
 
 
+def measure(seconds: float, rounds: int) -> list[Row]:
+    """Offline speed at each count, then the real-time CPU share on a JACK dummy server."""
+    reference = median(lambda: offline_reference(seconds), rounds)
+    rows = []
+    for count in COUNTS:
+        speed = median(lambda c=count: offline_paysage(seconds, c), rounds)
+        rows.append(Row(GROUP, f"soundscape offline render, {count} contributions", speed,
+                        "x real time", reference, "bare pyo sine, same capture",
+                        note="sound/paysage.py on the offline backend, 48 kHz stereo, "
+                             "512-frame buffers, contributions of every kind arriving "
+                             "evenly." if count == 0 else ""))
+    jack = jack_server()
+    if jack is None:
+        rows.append(Row(GROUP, "soundscape real time on JACK", math.nan, "",
+                        note="skipped: jackd not installed or did not start"))
+        return rows
+    try:
+        floor = median(lambda: realtime_reference(seconds / 2), rounds)
+        for count in COUNTS:
+            share = median(lambda c=count: realtime_paysage(seconds / 2, c), rounds)
+            rows.append(Row(GROUP, f"soundscape real time on JACK, {count} contributions",
+                            100 * share, "% of one core", 100 * floor,
+                            "bare pyo JACK client, one sine",
+                            Aim(15.0, on="value") if count == 500 else None,
+                            "Process CPU time over wall time (JACK's audio thread runs "
+                            "inside it), poll() at 60 Hz, a new gesture every 0.5 s."
+                            if count == 0 else ""))
+    finally:
+        jack.terminate()
+        jack.wait(timeout=5)
+    return rows
+
+
+def figures(quick: bool) -> list[Row]:
+    return measure(5.0, 1) if quick else measure(20.0, 3)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    rows = ["| figure | soundscape | reference |", "|---|---|---|"]
-    reference = median(lambda: offline_reference(args.seconds), args.rounds)
-    for count in COUNTS:
-        speed = median(lambda c=count: offline_paysage(args.seconds, c), args.rounds)
-        rows.append(f"| offline render, {count} contributions (x real time) | {speed:.1f} | "
-                    f"{reference:.0f} |")
-    jack = jack_server()
-    if jack is None:
-        rows.append("| real time on JACK | skipped: jackd not installed or did not start | |")
-    else:
-        try:
-            floor = median(lambda: realtime_reference(args.seconds / 2), args.rounds)
-            for count in COUNTS:
-                share = median(lambda c=count: realtime_paysage(args.seconds / 2, c),
-                               args.rounds)
-                rows.append(f"| real time on JACK, {count} contributions (% of one core) | "
-                            f"{100 * share:.1f} | {100 * floor:.1f} |")
-        finally:
-            jack.terminate()
-            jack.wait(timeout=5)
-    print("\n".join(rows))
+    print(table(measure(args.seconds, args.rounds)))
     return 0
 
 

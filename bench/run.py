@@ -1,116 +1,130 @@
-"""Benchmarks: every figure is a median, compared side by side with a reference run.
+"""The benchmark suite: every figure the issues ask for, in one Markdown table (and JSON).
 
-    .venv/bin/python bench/run.py [--size 1280x720] [--frames 40] [--json out.json]
+    .venv/bin/python bench/run.py [--quick] [--json out.json] [--only GROUP ...]
 
-Figures so far: frame time of the default scene on the offscreen (EGL) renderer with
-0 and 1,000 text contributions, against a bare moderngl program that fills the same
-frame with one flat colour (the floor any full-screen scene pays).
+Each group runs in a process of its own (its own GL context, pyo server, threads and
+memory, so one group's state cannot skew another's), one after the other. Inside a
+group every comparison is side by side: the engine and its reference in interleaved
+rounds, medians, because the machine is shared and noisy. `--quick` (under about three
+minutes) takes fewer rounds and carts of up to 1,000 contributions; the full run adds
+10,000 and takes up to about twenty minutes.
+
+Groups (module: figures):
+- frames (bench/frames.py): frame CPU and total time at 0 / 1,000 / 10,000
+  contributions against instanced textured quads; the cost of placing one.
+- live (bench/live.py): a live engine: 12-megapixel JPEG and text drop-to-screen,
+  shader hot reload, a burst of 100 photos, OSC-to-screen latency.
+- osc (bench/osc.py): OSC throughput against python-osc's blocking server, frame cost.
+- sound (bench/audio.py): the soundscape offline and in real time on JACK.
+- start (bench/startup.py): start-up to first frame, restart with a big journal.
+- replay (bench/replay.py): replay speed at 1280x720 and where the time goes.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import importlib
 import json
-import statistics
+import math
+import os
+import platform
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-import moderngl
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # the repository, not bench/, whose module names are generic
 
-from engine.app import Engine  # noqa: E402
-from engine.clock import FixedClock  # noqa: E402
-from engine.config import load_config  # noqa: E402
-from engine.intake.intake import Arrived  # noqa: E402
-from engine.render.surface import OffscreenSurface  # noqa: E402
-from engine.world.contribution import Contribution, Tags  # noqa: E402
+from bench.common import Row, table  # noqa: E402
 
-WORDS = ("écoute", "commun", "données", "débat", "soin", "savoir", "partage", "confiance",
-         "attention", "lien", "paradoxe", "possible", "enjeu", "capacité", "démocratie",
-         "coopération", "ville", "outil")
+GROUPS = {"frames": "bench.frames", "live": "bench.live", "osc": "bench.osc",
+          "sound": "bench.audio", "start": "bench.startup", "replay": "bench.replay"}
+TAIL = 1500
 
 
-def reference_frame(ctx: moderngl.Context, size: tuple[int, int]) -> Callable[[], None]:
-    """A minimal moderngl program: one flat full-screen quad into an FBO of the same size."""
-    program = ctx.program(
-        vertex_shader="#version 330 core\nin vec2 p;\nvoid main(){gl_Position=vec4(p,0,1);}",
-        fragment_shader="#version 330 core\nout vec4 c;\nvoid main(){c=vec4(0.1,0.1,0.2,1);}")
-    quad = ctx.buffer(np.array([-1, -1, 1, -1, -1, 1, 1, 1], dtype="f4"))
-    vao = ctx.vertex_array(program, [(quad, "2f", "p")])
-    fbo = ctx.simple_framebuffer(size)
-
-    def draw() -> None:
-        fbo.use()
-        vao.render(moderngl.TRIANGLE_STRIP)
-        ctx.finish()
-
-    return draw
-
-
-def engine_frame(size: tuple[int, int], contributions: int) -> tuple[Engine, Callable[[], None]]:
-    engine = Engine(load_config(ROOT / "config.toml"), OffscreenSurface(size), FixedClock(60),
-                    live=False)
-    themes = engine.config.event.themes
-    for index in range(contributions):
-        words = " ".join(WORDS[(index * 7 + k) % len(WORDS)] for k in range(6 + index % 9))
-        engine.receive(Arrived(Contribution(f"{index:016x}", "text", f"{index}.txt", words,
-                                            Tags(theme=themes[index % len(themes)]))))
-
-    def draw() -> None:
-        engine.step()
-        engine.surface.ctx.finish()
-
-    return engine, draw
+def run_group(name: str, quick: bool, folder: Path, timeout: float) -> tuple[list[Row], bool]:
+    """One group in a child process: its rows, or one row saying how it failed; and
+    whether it ran."""
+    rows_file, log_file = folder / f"{name}.json", folder / f"{name}.log"
+    command = [sys.executable, __file__, "--group", name, "--rows", str(rows_file)]
+    started = time.monotonic()
+    print(f"{name}…", end=" ", file=sys.stderr, flush=True)
+    with log_file.open("wb") as log:
+        try:
+            code = subprocess.run(command + (["--quick"] if quick else []), cwd=ROOT,
+                                  stdout=log, stderr=subprocess.STDOUT, timeout=timeout,
+                                  check=False).returncode
+            why = f"exit {code}"
+        except subprocess.TimeoutExpired:
+            code, why = -1, f"no result within {timeout:.0f} s"
+    print(f"{time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    if code == 0 and rows_file.exists():
+        return [Row.from_json(row) for row in json.loads(rows_file.read_text())], True
+    tail = log_file.read_text(errors="replace")[-TAIL:].strip().replace("\n", " ⏎ ")
+    return [Row(name, f"{name}: the group failed", math.nan, "",
+                note=f"{why}; end of its output: {tail}")], False
 
 
-def median_ms(draw: Callable[[], None], frames: int) -> float:
-    samples = []
-    for _ in range(frames):
-        started = time.perf_counter()
-        draw()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
+def machine() -> dict[str, object]:
+    """What the figures were measured on, and the load at the time."""
+    import moderngl
+
+    model = next((line.split(":", 1)[1].strip() for line in
+                  Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    ctx = moderngl.create_standalone_context(backend="egl", require=330)
+    renderer = ctx.info["GL_RENDERER"]
+    ctx.release()
+    return {"cpu": model, "cores": os.cpu_count(), "renderer": renderer,
+            "python": platform.python_version()}
+
+
+def loads(values: tuple[float, float, float]) -> str:
+    return "/".join(f"{value:.1f}" for value in values)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="1280x720")
-    parser.add_argument("--frames", type=int, default=40)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--json", type=Path)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, smaller cartes")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--only", nargs="+", choices=list(GROUPS), help="these groups only")
+    parser.add_argument("--group", choices=list(GROUPS), help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    size = tuple(int(v) for v in args.size.split("x"))
-    rows = []
-    for count in (0, 100, 1000):
-        engine, scene = engine_frame(size, count)
-        reference = reference_frame(engine.surface.ctx, size)
-        for draw in (scene, reference):  # warm up: shader compile, atlas upload
-            median_ms(draw, 5)
-        scene_ms, reference_ms = [], []
-        for _ in range(args.rounds):  # interleaved, so both see the same machine load
-            scene_ms.append(median_ms(scene, args.frames))
-            reference_ms.append(median_ms(reference, args.frames))
-        engine.close()
-        scene_median = statistics.median(scene_ms)
-        reference_median = statistics.median(reference_ms)
-        rows.append({"figure": f"default scene, {count} text contributions, {args.size}",
-                     "median_ms": round(scene_median, 2),
-                     "reference_ms": round(reference_median, 2),
-                     "ratio": round(scene_median / reference_median, 2)})
-    renderer = "EGL"
-    print(f"| figure ({renderer}) | median ms | flat-quad reference ms | ratio |")
-    print("|---|---|---|---|")
-    for row in rows:
-        print(f"| {row['figure']} | {row['median_ms']} | {row['reference_ms']} | "
-              f"{row['ratio']} |")
+    if args.group:  # a child: one group, its rows to a file
+        module = importlib.import_module(GROUPS[args.group])
+        rows = module.figures(args.quick)
+        args.rows.write_text(json.dumps([row.as_json() for row in rows], indent=1))
+        return 0
+    about = machine()
+    load_before, started = os.getloadavg(), time.monotonic()
+    rows: list[Row] = []
+    failed = []
+    with tempfile.TemporaryDirectory(prefix="carte-bench-run-") as folder:
+        for name in args.only or GROUPS:
+            taken, ran = run_group(name, args.quick, Path(folder), 300 if args.quick else 1200)
+            rows += taken
+            failed += [] if ran else [name]
+    load_after = os.getloadavg()
+    about |= {"mode": "quick" if args.quick else "full", "load_before": load_before,
+              "load_after": load_after, "seconds": round(time.monotonic() - started),
+              "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds")}
+    print(f"Carte sensible benchmarks ({about['mode']}, {about['date']}, "
+          f"{about['seconds']} s): {about['cpu']}, {about['cores']} cores, "
+          f"{about['renderer']}; load average (1/5/15 min) {loads(load_before)} before, "
+          f"{loads(load_after)} after.\n")
+    print(table(rows))
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
-    return 0
+        args.json.write_text(json.dumps({"machine": about,
+                                         "figures": [row.as_json() for row in rows]},
+                                        indent=2, ensure_ascii=False))
+        print(f"\nJSON: {args.json}")
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

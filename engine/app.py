@@ -46,6 +46,7 @@ from engine.world.scene import Scene, SceneLibrary
 log = logging.getLogger(__name__)
 LOG_SECONDS = 30.0
 RESTORED_BORN = -1e4
+RESTORE_BUDGET = 0.05  # seconds per frame spent placing restored contributions
 STATUS_SECONDS = 2.0
 
 
@@ -212,8 +213,7 @@ class Engine:
             self.surface.present(self.target)  # the last frame stays
             return not self.stopping.is_set()
         level, bands = self._listen()
-        visible = {p.contribution.id for p in self.carte.visible()}
-        view = self.camera.update(self.tick.time, self.carte.placed, visible)
+        view = self.camera.update(self.tick.time, self.carte)
         inputs = FrameInputs(self.tick, level, bands, view)
         start, seconds, shader = self.transition
         progress = (self.tick.time - start) / seconds if seconds > 0 else 1.0
@@ -254,6 +254,10 @@ class Engine:
 
     def _drain(self, started: float) -> None:
         budget = self.config.intake.frame_budget_ms / 1000.0
+        if self.live and self.intake.restoring.is_set():
+            # The journal's carte coming back after a restart: a few slower frames now
+            # beat minutes of a half-empty carte.
+            budget = max(budget, RESTORE_BUDGET)
         if self.live:
             while time.perf_counter() - started < budget:
                 try:

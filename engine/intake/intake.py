@@ -111,13 +111,13 @@ class Intake:
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.live = False
+        self.restoring = threading.Event()
 
     # -- running live -------------------------------------------------------------------
 
     def start(self, restore: bool = True) -> None:
         """Restore the journal's contributions (on the first thread), then take drops."""
         self.live = True
-        self.restoring = threading.Event()
         if restore:
             self.restoring.set()
         for index, worker in enumerate(self.workers):

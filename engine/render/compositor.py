@@ -203,14 +203,12 @@ class Compositor:
         tick = inputs.tick
         if layer.kind == "contributions":
             params = {i.name: i.default for i in CONTRIBUTION_INPUTS} | dict(layer.params)
-            hidden = {i for i, state in carte.states.items() if state == "hidden"}
-            pinned = {i for i, state in carte.states.items() if state == "pinned"}
             self.threads.update(carte)
             self.threads.draw(resolution, tick.time, inputs.view, layer.opacity * params["threads"],
                               THREAD_WIDTH * resolution[1] / 720)
             self.paint.update(carte)
             self.paint.draw(resolution, inputs.view, layer.opacity)
-            self.pictures.update(tick.time, hidden, pinned, carte.version)
+            self.pictures.update(tick.time, carte.hidden, carte.pinned, carte.version)
             self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view)
             self.cards.update(carte, params)
             self.cards.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view)

@@ -63,6 +63,7 @@ class PaintLayer:
         self.painted: dict[str, list[Segment]] = {}
         self.hidden: set[str] = set()
         self.last_points: dict[str, Point] = {}
+        self.moderations = 0
         self.clear()
 
     def clear(self) -> None:
@@ -92,7 +93,9 @@ class PaintLayer:
 
     def update(self, carte: Carte) -> None:
         """Ink this frame's share of the queue; repaint without what was hidden."""
-        hidden = {i for i in self.painted if carte.states.get(i) == "hidden"}
+        hidden = self.hidden if carte.moderations == self.moderations else \
+            {i for i in self.painted if i in carte.hidden}
+        self.moderations = carte.moderations
         if hidden != self.hidden:
             self.hidden = hidden
             self.clear()

@@ -14,7 +14,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from engine.world.carte import Placed
+from engine.world.carte import Carte, Placed
 
 WHOLE = (0.0, 0.0, 1.0)
 GLIDE = 1.6      # seconds to travel between views
@@ -63,28 +63,29 @@ class Camera:
             return
         self.visit = Visit(placed.x, placed.y, ZOOM, now, now + GLIDE + seconds)
 
-    def update(self, now: float, placed: list[Placed], visible: set[str]) -> tuple[float, ...]:
+    def update(self, now: float, carte: Carte) -> tuple[float, ...]:
         """The view at `now`: (x, y, zoom)."""
         if self.visit is not None and now >= self.visit.end + GLIDE:
             self.last_end = self.visit.end + GLIDE
             self.visit = None
         if self.visit is None:
-            self.visit = self._next(now, placed, visible)
+            self.visit = self._next(now, carte)
         self.view = self._view(now)
         return self.view
 
-    def _next(self, now: float, placed: list[Placed], visible: set[str]) -> Visit | None:
+    def _next(self, now: float, carte: Carte) -> Visit | None:
         while self.waiting:
             target = self.waiting.popleft()
-            if target.contribution.id in visible:
+            if target.contribution.id not in carte.hidden:
                 stay = max(SHORTEST, LINGER / (1 + len(self.waiting)))
                 return Visit(target.x, target.y, ZOOM, now, now + GLIDE + stay)
         quiet_since = max(self.last_arrival, self.last_end)
-        candidates = [p for p in placed if p.contribution.id in visible]
-        if candidates and now - quiet_since >= QUIET:
+        placed = carte.placed
+        if len(placed) > len(carte.hidden) and now - quiet_since >= QUIET:
             slot = int(now // TOUR_EVERY)
-            pick = int(hashlib.sha256(str(slot).encode()).hexdigest()[:8], 16)
-            target = candidates[pick % len(candidates)]
+            pick = int(hashlib.sha256(str(slot).encode()).hexdigest()[:8], 16) % len(placed)
+            target = next(p for p in placed[pick:] + placed[:pick]
+                          if p.contribution.id not in carte.hidden)
             self.last_end = now + TOUR_EVERY - QUIET  # tour again after TOUR_EVERY
             return Visit(target.x, target.y, ZOOM * 0.8, now, now + GLIDE + LINGER * 1.5)
         return None

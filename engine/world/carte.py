@@ -42,6 +42,8 @@ class Carte:
         self.placed: list[Placed] = []
         self.ids: set[str] = set()
         self.states: dict[str, str] = {}
+        self.hidden: set[str] = set()  # kept with `states`, so frames never scan the carte
+        self.pinned: set[str] = set()
         self.links: list[tuple[int, int]] = []
         self.bonded: dict[str, list[int]] = defaultdict(list)  # bond -> indices, in order
         self.version = 0
@@ -57,6 +59,7 @@ class Carte:
         if contribution.id in self.ids:
             return None
         self.states[contribution.id] = state
+        self._file(contribution.id, state)
         x, y = self.layout.place(contribution)
         placed = Placed(contribution, x, y, now)
         index = len(self.placed)
@@ -86,9 +89,17 @@ class Carte:
         if id not in self.ids or self.states.get(id) == state:
             return False
         self.states[id] = state
+        self._file(id, state)
         self.version += 1
         self.moderations += 1
         return True
 
+    def _file(self, id: str, state: str) -> None:
+        for group, name in ((self.hidden, "hidden"), (self.pinned, "pinned")):
+            if state == name:
+                group.add(id)
+            else:
+                group.discard(id)
+
     def visible(self) -> list[Placed]:
-        return [p for p in self.placed if self.states[p.contribution.id] != "hidden"]
+        return [p for p in self.placed if p.contribution.id not in self.hidden]
