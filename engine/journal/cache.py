@@ -25,8 +25,10 @@ class PayloadCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def path(self, id: str) -> Path:
-        return self.folder / id[:2] / f"{id}.npz"
+    def path(self, id: str, arrays: bool = True) -> Path:
+        """`.npz` for payloads with arrays; plain `.json` for the others, which a restart
+        reads by the thousand (an archive member costs several times a small file)."""
+        return self.folder / id[:2] / f"{id}.{'npz' if arrays else 'json'}"
 
     def save(self, contribution: Contribution) -> None:
         arrays: dict[str, np.ndarray] = {k: getattr(contribution, k) for k in ARRAYS
@@ -39,23 +41,33 @@ class PayloadCache:
             arrays["clip"] = contribution.clip.samples
             meta["clip"] = {"sample_rate": contribution.clip.sample_rate,
                             "envelope": contribution.clip.envelope}
-        arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8)
-        target = self.path(contribution.id)
+        text = json.dumps(meta, ensure_ascii=False)
+        target = self.path(contribution.id, bool(arrays))
         target.parent.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
+        if arrays:
+            buffer = io.BytesIO()
+            np.savez(buffer, meta=np.frombuffer(text.encode(), np.uint8), **arrays)
+            data = buffer.getvalue()
+        else:
+            data = text.encode()
         partial = target.with_name(f".{target.name}.partial")
-        partial.write_bytes(buffer.getvalue())
+        partial.write_bytes(data)
         os.replace(partial, target)
+        self.path(contribution.id, not arrays).unlink(missing_ok=True)  # a preview's
 
     def load(self, id: str) -> Contribution | None:
+        arrays: dict[str, np.ndarray] = {}
+        clip = None
         try:
-            with np.load(self.path(id), allow_pickle=False) as stored:
-                meta = json.loads(bytes(stored["meta"]).decode())
-                arrays = {k: stored[k] for k in ARRAYS if k in stored}
-                clip = stored.get("clip")
-        except (OSError, ValueError, KeyError):
-            return None
+            meta = json.loads(self.path(id, arrays=False).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            try:
+                with np.load(self.path(id), allow_pickle=False) as stored:
+                    meta = json.loads(bytes(stored["meta"]).decode())
+                    arrays = {k: stored[k] for k in ARRAYS if k in stored}
+                    clip = stored.get("clip")
+            except (OSError, ValueError, KeyError):
+                return None
         tags = meta.pop("tags")
         tags["keywords"] = tuple(tags.get("keywords", ()))
         clip_meta = meta.pop("clip", None)
