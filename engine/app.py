@@ -95,6 +95,7 @@ class Engine:
                                      PayloadCache(config.paths.data / "cache").load)
         self.target = FrameTarget(ctx, surface.size)
         self.journal = Journal(config.paths.data / "journal.sqlite")
+        self.places = self.journal.places()  # spots of the journal's carte, for restoring
         self.intake = Intake(config, self.journal)
         self.artist_files = FolderWatch([config.paths.shaders, config.paths.scenes,
                                          config.paths.sound]) if live else None
@@ -152,9 +153,11 @@ class Engine:
                         for change in self.steering.take_changes()]
         try:
             self.journal.record(self.events)
+            self.journal.place(self.carte.found)
         except sqlite3.Error as error:
-            log.warning("journal: live changes not recorded: %s", error)
+            log.warning("journal: live changes and places not recorded: %s", error)
         self.events.clear()
+        self.carte.found.clear()
         state = (self.steering.version, self.scene_name)
         if state != self.saved_state:
             self.saved_state = state
@@ -170,7 +173,8 @@ class Engine:
             contribution = message.contribution
             # What the journal restores was on the carte long ago: already settled.
             born = RESTORED_BORN if message.restored else max(self.tick.time, 0.0)
-            placed = self.carte.add(light(contribution), born, message.state)
+            spot = self.places.pop(contribution.id, None) if message.restored else None
+            placed = self.carte.add(light(contribution), born, message.state, spot)
             if placed is not None:
                 self.compositor.place(placed, self.carte, contribution)
                 if self.audio is not None:

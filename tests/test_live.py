@@ -165,6 +165,7 @@ def test_a_restart_rebuilds_the_same_carte(project: Path) -> None:
         engine.close()
     again = make_engine(project)
     try:
+        assert len(again.places) == 3  # the spots were journaled: no walk on restart
         again.restore_now()
         assert [(p.contribution.id, p.x, p.y) for p in again.carte.placed] == first
     finally:

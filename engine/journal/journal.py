@@ -41,6 +41,12 @@ CREATE TABLE IF NOT EXISTS events (
     kind TEXT NOT NULL CHECK (kind IN ('scene', 'param')),
     payload TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS places (
+    id TEXT PRIMARY KEY,
+    x REAL NOT NULL,
+    y REAL NOT NULL,
+    step INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS moderation (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL,
@@ -150,6 +156,21 @@ class Journal:
                                 [(at, kind, json.dumps(payload, ensure_ascii=False))
                                  for at, kind, payload in events])
             self.db.execute("COMMIT")
+
+    def place(self, spots: list[tuple[str, float, float, int]]) -> None:
+        """Where contributions were placed, so a restart takes the same spots at once."""
+        if not spots:
+            return
+        with self.lock:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO places (id, x, y, step) "
+                                "VALUES (?, ?, ?, ?)", spots)
+            self.db.execute("COMMIT")
+
+    def places(self) -> dict[str, tuple[float, float, int]]:
+        with self.lock:
+            return {id: (x, y, step) for id, x, y, step in
+                    self.db.execute("SELECT id, x, y, step FROM places")}
 
     def events(self) -> list[tuple[float, str, dict[str, Any]]]:
         with self.lock:

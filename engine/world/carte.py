@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from engine.world.contribution import Contribution
-from engine.world.layout import Layout
+from engine.world.layout import Layout, Spot
 
 LINKS_PER_ARRIVAL = 2
 
@@ -45,6 +45,7 @@ class Carte:
         self.hidden: set[str] = set()  # kept with `states`, so frames never scan the carte
         self.pinned: set[str] = set()
         self.links: list[tuple[int, int]] = []
+        self.found: list[tuple[str, float, float, int]] = []
         self.bonded: dict[str, list[int]] = defaultdict(list)  # bond -> indices, in order
         self.version = 0
         self.moderations = 0
@@ -53,14 +54,20 @@ class Carte:
     def __len__(self) -> int:
         return len(self.placed)
 
-    def add(self, contribution: Contribution, now: float, state: str = "shown"
-            ) -> Placed | None:
-        """Place a new contribution; the same content twice is placed once."""
+    def add(self, contribution: Contribution, now: float, state: str = "shown",
+            spot: Spot | None = None) -> Placed | None:
+        """Place a new contribution (at `spot` when it was placed before: a restart); the
+        same content twice is placed once. New spots are kept in `found` for the journal."""
         if contribution.id in self.ids:
             return None
         self.states[contribution.id] = state
         self._file(contribution.id, state)
-        x, y = self.layout.place(contribution)
+        if spot is None:
+            spot = self.layout.place(contribution)
+            self.found.append((contribution.id, *spot))
+        else:
+            self.layout.take(contribution, spot)
+        x, y, _ = spot
         placed = Placed(contribution, x, y, now)
         index = len(self.placed)
         mine = bonds(contribution)

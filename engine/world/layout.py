@@ -28,6 +28,7 @@ CHARS_PER_LINE = 30
 PICTURE_HALF = 0.16
 
 Box = tuple[float, float, float, float]  # centre x, y, half width, half height
+Spot = tuple[float, float, int]  # centre x, y and the step of the walk that found it
 
 
 def footprint(contribution: Contribution) -> tuple[float, float]:
@@ -57,18 +58,32 @@ class Layout:
         angle = math.pi * 0.75 - turn * 2.0 * math.pi
         return POLE_X * math.cos(angle), POLE_Y * math.sin(angle)
 
-    def place(self, contribution: Contribution) -> tuple[float, float]:
-        """A free spot for `contribution`, which is then taken."""
+    def walk_of(self, contribution: Contribution) -> tuple[str | None, int]:
+        """The spiral a contribution is placed along: its theme's pole and sequence ring."""
         tags = contribution.tags
-        cx, cy = self.pole(tags.theme)
         ring = self.sequences.index(tags.sequence) + 1 if tags.sequence in self.sequences \
             else 0
+        return (tags.theme if tags.theme in self.themes else None, ring)
+
+    def take(self, contribution: Contribution, spot: Spot) -> None:
+        """Take again a spot found before (a restart): no walk, the same map."""
+        x, y, step = spot
+        half_w, half_h = footprint(contribution)
+        walk = self.walk_of(contribution)
+        self.walked[walk] = max(self.walked.get(walk, 0), int(step))
+        self._take((x, y, half_w, half_h))
+
+    def place(self, contribution: Contribution) -> Spot:
+        """A free spot for `contribution`, which is then taken: x, y and the walk's step."""
+        tags = contribution.tags
+        cx, cy = self.pole(tags.theme)
+        walk = self.walk_of(contribution)
+        ring = walk[1]
         seed = int(hashlib.sha256(contribution.id.encode()).hexdigest()[:8], 16) / 2**32
         half_w, half_h = footprint(contribution)
         start = ring * 0.12
         # Spots before the last one taken here are mostly full: the walk resumes near it,
         # so placing stays quick however many contributions the carte holds.
-        walk = (tags.theme if tags.theme in self.themes else None, ring)
         first = max(0, self.walked.get(walk, 0) - BACKTRACK)
         for step in range(first, first + MAX_STEPS):
             radius = start + STEP * math.sqrt(step)
@@ -80,7 +95,7 @@ class Layout:
                 break
         self.walked[walk] = step
         self._take(box)
-        return x, y
+        return x, y, step
 
     def _cells(self, box: Box) -> list[tuple[int, int]]:
         x, y, w, h = box
