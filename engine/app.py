@@ -46,7 +46,6 @@ from engine.world.scene import Scene, SceneLibrary
 log = logging.getLogger(__name__)
 LOG_SECONDS = 30.0
 RESTORED_BORN = -1e4
-RESTORE_BUDGET = 0.05  # seconds per frame spent placing restored contributions
 STATUS_SECONDS = 2.0
 
 
@@ -130,6 +129,9 @@ class Engine:
                 for (scope, _, name), value in self.steering.overrides.items():
                     if scope == "sound":
                         self.audio.set_param(name, float(value))
+            # The journal's carte comes back whole before the first frame (its spots are
+            # journaled, so this takes seconds even for thousands of contributions).
+            self.restore_now()
             self.intake.start()
         if self.artist_files is not None:
             self.artist_files.start()
@@ -258,10 +260,6 @@ class Engine:
 
     def _drain(self, started: float) -> None:
         budget = self.config.intake.frame_budget_ms / 1000.0
-        if self.live and self.intake.restoring.is_set():
-            # The journal's carte coming back after a restart: a few slower frames now
-            # beat minutes of a half-empty carte.
-            budget = max(budget, RESTORE_BUDGET)
         if self.live:
             while time.perf_counter() - started < budget:
                 try:

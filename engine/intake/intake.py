@@ -111,17 +111,14 @@ class Intake:
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.live = False
-        self.restoring = threading.Event()
 
     # -- running live -------------------------------------------------------------------
 
-    def start(self, restore: bool = True) -> None:
-        """Restore the journal's contributions (on the first thread), then take drops."""
+    def start(self) -> None:
+        """Take what is dropped, one thread per decoder worker."""
         self.live = True
-        if restore:
-            self.restoring.set()
         for index, worker in enumerate(self.workers):
-            thread = threading.Thread(target=self._run, args=(worker, index == 0),
+            thread = threading.Thread(target=self._run, args=(worker,),
                                       name=f"intake-{index}", daemon=True)
             self.threads.append(thread)
         self.threads.append(threading.Thread(target=self._poll_moderation, name="moderation",
@@ -139,14 +136,8 @@ class Intake:
         for worker in self.workers:
             worker.stop()
 
-    def _run(self, worker: DecoderWorker, restores: bool) -> None:
+    def _run(self, worker: DecoderWorker) -> None:
         worker.warm()
-        if restores and self.restoring.is_set():
-            for arrived in self.restore(worker):
-                if self.stopping.is_set():
-                    return
-                self.messages.put(arrived)
-            self.restoring.clear()
         while not self.stopping.is_set():
             try:
                 dropped = self.dropped.get(timeout=0.2)
