@@ -22,6 +22,7 @@ from engine.app import Engine
 from engine.config import Config
 from engine.journal.cache import PayloadCache
 from engine.journal.journal import Journal
+from engine.world.carte import Carte
 from engine.world.contribution import Contribution, Tags
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,11 +113,12 @@ def fabricated(count: int, start: int = 0, themes: Sequence[str] = ()) -> Iterat
 
 
 def write_journal(config: Config, contributions: Iterable[Contribution]) -> int:
-    """Journal contributions the way intake leaves them (`Journal.accept`, then
-    `PayloadCache.save`), without files or decoder workers: quick to make, and what a
-    restart reads is the same. Returns how many were written."""
+    """Journal contributions the way a live run leaves them (`Journal.accept`, then
+    `PayloadCache.save`, and the spots they were placed at), without files or decoder
+    workers: quick to make, and what a restart reads is the same. Returns how many."""
     journal = Journal(config.paths.data / "journal.sqlite")
     payloads = PayloadCache(config.paths.data / "cache")
+    carte = Carte(config.event.themes, config.event.sequences)
     written = 0
     try:
         for contribution in contributions:
@@ -124,7 +126,9 @@ def write_journal(config: Config, contributions: Iterable[Contribution]) -> int:
             journal.accept(contribution.id, contribution.kind, contribution.name,
                            contribution.name, contribution.tags,
                            f"archive/{contribution.id[:2]}/{contribution.id}")
+            carte.add(contribution, 0.0)
             written += 1
+        journal.place(carte.found)
     finally:
         journal.close()
     return written
