@@ -221,7 +221,7 @@ def test_kill_9_during_intake_loses_and_doubles_nothing(project: Path) -> None:
     (config.paths.inbox / "copie.txt").write_bytes(originals["contribution-03.txt"])
     (config.paths.inbox / "refus.bin").write_bytes(b"\x00" * 10)
     command = [sys.executable, "-m", "engine", "ingest", "--config", str(project)]
-    for delay in (0.9, 1.2, 1.6):
+    for delay in (0.8, 1.0, 1.2, 1.5, 1.9):
         running = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
         time.sleep(delay)

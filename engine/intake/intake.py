@@ -210,6 +210,13 @@ class Intake:
         if is_sidecar(path):
             return self._sidecar(path, final)
         source = readable(path.relative_to(self.inbox))
+        unfinished = self.journal.unfinished(source)
+        if unfinished is not None and unfinished.state == "duplicate":
+            self._remove(path, sidecar_of(path))  # a crash came between journal and removal
+            self.journal.cleared(unfinished.seq)
+            return None
+        if unfinished is not None and unfinished.state == "refused":
+            return self.refuse(path, unfinished.reason, unfinished.id, sidecar_of(path))
         if path.is_symlink() or not path.resolve().is_relative_to(self.inbox.resolve()):
             return self.refuse(path, "links are not followed; copy the file itself into "
                                      "the inbox")
@@ -276,9 +283,10 @@ class Intake:
             self._remove(path, sidecar)  # a restart finishing a job a crash interrupted
             self.journal.cleared(existing.seq)
             return None
-        self.journal.duplicate(existing.id, existing.kind, readable(Path(path.name)), source,
-                               existing)
+        seq = self.journal.duplicate(existing.id, existing.kind, readable(Path(path.name)),
+                                     source, existing)
         self._remove(path, sidecar)
+        self.journal.cleared(seq)
         log.info("%s: duplicate of %s (%s); kept once", source, existing.id, existing.name)
         return None
 
@@ -315,7 +323,13 @@ class Intake:
 
     def refuse(self, path: Path, reason: str, id: str = "", sidecar: Path | None = None
                ) -> Refused:
-        """Move `path` (and its sidecar) to the refused folder beside its reason."""
+        """Journal the refusal, then move `path` (and its sidecar) to the refused folder
+        beside its reason (a crash in between is finished on restart, not doubled)."""
+        name = readable(Path(path.name))
+        source = readable(path.relative_to(self.inbox))
+        unfinished = self.journal.unfinished(source)
+        seq = unfinished.seq if unfinished is not None and unfinished.state == "refused" \
+            else self.journal.refuse(id, name, source, reason)
         folder = self.config.paths.refused
         folder.mkdir(parents=True, exist_ok=True)
         target = unique(folder / path.name)
@@ -327,8 +341,7 @@ class Intake:
         if sidecar is not None:
             shutil.move(sidecar, unique(folder / sidecar.name))
         sync_folder(folder)
-        name = readable(Path(path.name))
-        self.journal.refuse(id, name, readable(path.relative_to(self.inbox)), reason)
+        self.journal.cleared(seq)
         log.warning("refused: %s: %s", name, reason)
         return Refused(name, reason)
 

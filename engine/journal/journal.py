@@ -122,16 +122,22 @@ class Journal:
 
     def refuse(self, id: str, name: str, source: str, reason: str, kind: str = "") -> int:
         return self._write(
-            "INSERT INTO entries (id, kind, name, source, outcome, reason, at, cleared) "
-            "VALUES (?, ?, ?, ?, 'refused', ?, ?, 1)",
+            "INSERT INTO entries (id, kind, name, source, outcome, reason, at) "
+            "VALUES (?, ?, ?, ?, 'refused', ?, ?)",
             (id, kind, name, source, reason, time.time()))
 
     def duplicate(self, id: str, kind: str, name: str, source: str, of: Entry) -> int:
         reason = f"same content as {of.id} ({of.name})"
         return self._write(
-            "INSERT INTO entries (id, kind, name, source, outcome, reason, archive, at, "
-            "cleared) VALUES (?, ?, ?, ?, 'duplicate', ?, ?, ?, 1)",
+            "INSERT INTO entries (id, kind, name, source, outcome, reason, archive, at) "
+            "VALUES (?, ?, ?, ?, 'duplicate', ?, ?, ?)",
             (id, kind, name, source, reason, of.archive, time.time()))
+
+    def unfinished(self, source: str) -> Entry | None:
+        """The entry of an inbox file whose job a crash interrupted (journaled, but the
+        file not yet archived away, moved or removed): a restart finishes it."""
+        found = self._entries("WHERE e.source = ? AND e.cleared = 0", (source,))
+        return found[-1] if found else None
 
     def cleared(self, seq: int) -> None:
         """The inbox file of entry `seq` is gone: its job is finished."""
