@@ -54,3 +54,26 @@ def test_many_pictures_stay_within_the_budget_and_all_show(project: Path) -> Non
         assert layer.full.count == 4
     finally:
         engine.close()
+
+
+def test_only_the_newest_animations_play_and_hold_their_frames(project: Path) -> None:
+    (project.parent / "scenes" / "champ.toml").write_text('[[layers]]\nkind = "contributions"\n')
+    engine = make_engine(project, size=(320, 180))
+    try:
+        for index in range(12):
+            frames = np.zeros((4, 32, 32, 4), np.uint8)
+            frames[..., 3] = 255
+            frames[np.arange(4), ..., 1] = np.array([0, 80, 160, 240])[:, None, None]
+            engine.receive(Arrived(Contribution(f"a{index:03d}", "animation", f"{index}.gif",
+                                                frames=frames, durations=(0.1,) * 4),
+                                   restored=True))
+        for _ in range(60):
+            engine.step()
+        layer = engine.compositor.pictures
+        playing = [p for p in layer.pictures.values() if p.still_frame is None]
+        assert len(playing) == 8  # the newest eight still play
+        for picture in layer.pictures.values():
+            if picture.still_frame is not None:
+                assert len(picture.fitted) <= 1 and picture.frames is None
+    finally:
+        engine.close()

@@ -36,6 +36,7 @@ PICTURE_KINDS = ("image", "drawing", "animation", "video", "data", "sound")
 FRAMED = ("image", "animation", "video")
 DRAWN = ("data", "sound")  # reveal left to right as they arrive
 STRIDE = 12
+PLAYING = 8  # animations and videos playing at once; older ones keep a still frame
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Picture:
     slot_extent: tuple[float, float] = (1.0, 1.0)
     thumb_extent: tuple[float, float] = (0.0, 0.0)
     fitted: dict[int, np.ndarray] = field(default_factory=dict)
+    still_frame: int | None = None  # an animation that stopped playing
 
     def count(self) -> int:
         return len(self.frames) if self.frames is not None else 1
@@ -75,6 +77,12 @@ class Picture:
     def forget(self) -> None:
         """Out of its slot: only the thumbnail stays (on the GPU)."""
         self.fitted.clear()
+        self.pixels = self.frames = None
+
+    def still(self) -> None:
+        """No longer among the playing: keep the frame on screen, let the others go."""
+        self.still_frame = max(self.shown_frame, 0)
+        self.fitted = {k: v for k, v in self.fitted.items() if k == self.still_frame}
         self.pixels = self.frames = None
 
 
@@ -195,6 +203,7 @@ class PictureLayer:
                 return
             picture.pixels = again.pixels if again.pixels is not None else figure(again)
             picture.frames = again.frames
+            picture.still_frame = None
         picture.slot = self.free_slots.pop()
         self.slot_holders.append(picture.placed.contribution.id)
         self.waiting_slots.append(picture.placed.contribution.id)
@@ -216,10 +225,17 @@ class PictureLayer:
             if picture.slot is not None:
                 self._upload_slot(picture, 0)
                 budget -= 1
+        playing = 0
         for id in reversed(self.slot_holders):
-            if budget == 0:
-                break
             picture = self.pictures[id]
+            if picture.still_frame is not None or len(picture.placed.contribution.durations) < 2:
+                continue
+            playing += 1
+            if playing > PLAYING:
+                picture.still()  # memory stays bounded: only the newest animations play
+                continue
+            if budget == 0:
+                continue
             frame = self._frame_at(picture, time)
             if picture.shown_frame >= 0 and frame != picture.shown_frame:
                 self._upload_slot(picture, frame)
