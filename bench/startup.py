@@ -158,7 +158,7 @@ def figures(quick: bool) -> list[Row]:
                  "off, OSC on; decoder workers start meanwhile."),
         Row(GROUP, f"restart with {JOURNALED:,} journaled contributions to first frame",
             restart[0], "s", first[0], "same start, empty journal", Aim(3.0, on="value"),
-            f"Live: the journal is restored in the background after the first frame. "
+            f"Live: the journal's whole carte is placed before the first frame. "
             f"Journal written directly in {journal_seconds:.0f} s."),
         Row(GROUP, f"restart with {JOURNALED:,} journaled: whole carte back (live)",
             complete, "s", aim=Aim(3.0, on="value"),

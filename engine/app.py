@@ -114,6 +114,7 @@ class Engine:
             self._sound_preset(self.scene)
         self.control = ControlLink(self) if live and config.osc.enabled else None
         self.state_path = config.paths.data / "state.json"
+        self.artist_changes = 0
         self.events: list[tuple[float, str, dict[str, Any]]] = []
         self.saved_state: tuple[int, str] = (0, "")
 
@@ -270,6 +271,8 @@ class Engine:
             self._reload(self.artist_files.drain())
 
     def _reload(self, paths: set[Path]) -> None:
+        if paths:
+            self.artist_changes += 1  # live control rebuilds its address table
         if self.audio is not None:
             self.audio.reload_changed({p for p in paths if p.suffix == ".py"})
         shaders = {p.stem for p in paths if self.shaders.owns(p)}
@@ -351,21 +354,23 @@ class Engine:
             self.clock.wait()
         return drawn
 
-    def status(self) -> dict[str, object]:
-        """Uptime, pace, contents, queues and resources, for the status file and OSC."""
+    def fps(self) -> float:
+        """Frames per second over the last frames drawn."""
         ends = self.frame_ends
-        fps = (len(ends) - 1) / (ends[-1] - ends[0]) if len(ends) > 1 and ends[-1] > ends[0] \
+        return (len(ends) - 1) / (ends[-1] - ends[0]) if len(ends) > 1 and ends[-1] > ends[0] \
             else 0.0
-        states = list(self.carte.states.values())
+
+    def status(self) -> dict[str, object]:
+        """Uptime, pace, contents, queues and resources, for the status file."""
         pictures = self.compositor.pictures
         return {
             "uptime_s": round(time.monotonic() - self.started, 1),
-            "fps": round(fps, 1),
+            "fps": round(self.fps(), 1),
             "frame_ms": percentiles(self.frame_seconds),
             "scene": self.scene_name,
             "contributions": len(self.carte),
-            "hidden": states.count("hidden"),
-            "pinned": states.count("pinned"),
+            "hidden": len(self.carte.hidden),
+            "pinned": len(self.carte.pinned),
             "refused": self.refused,
             "queues": {"arrivals": self.intake.messages.qsize(),
                        "dropped": self.intake.dropped.qsize()},
@@ -393,11 +398,7 @@ class Engine:
         if self.control is not None:
             self.control.stop()
             self.control = None
-        if self.live:
-            self.intake.stop()
-        else:
-            for worker in self.intake.workers:
-                worker.stop()
+        self.intake.stop()
         self.journal.close()
         if self.artist_files is not None:
             self.artist_files.stop()

@@ -287,7 +287,7 @@ def render_sound(config: Config, out: Path, seconds: float) -> int:
     try:
         shown = [a.contribution for a in intake.restore() if a.state != "hidden"]
     finally:
-        intake.workers[0].stop()
+        intake.stop()
         journal.close()
     step = seconds * 0.8 / max(1, len(shown))
     audio.render_wav(out, seconds, [(i * step, c) for i, c in enumerate(shown)])
@@ -305,8 +305,7 @@ def ingest(config: Config) -> int:
     try:
         messages = intake.ingest_now()
     finally:
-        for worker in intake.workers:
-            worker.stop()
+        intake.stop()
         journal.close()
     taken = sum(isinstance(m, Arrived) for m in messages)
     refused = [m for m in messages if isinstance(m, Refused)]

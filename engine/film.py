@@ -139,7 +139,7 @@ def render_film(engine: Engine, out: Path, seconds: float, cues: Sequence[Cue],
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")
             container.mux(video.encode(frame))
             if sound is not None:
-                _audio(container, sound, fifo, engine, index)
+                _audio(container, sound, fifo, engine, False)
             written = index + 1
             progress.update(written)
     except KeyboardInterrupt:
@@ -147,27 +147,27 @@ def render_film(engine: Engine, out: Path, seconds: float, cues: Sequence[Cue],
     finally:
         container.mux(video.encode(None))
         if sound is not None:
-            _audio(container, sound, fifo, engine, None)
+            _audio(container, sound, fifo, engine, True)
         container.close()
     os.replace(partial, out)
     return written
 
 
 def _audio(container: av.container.OutputContainer, stream: av.AudioStream,
-           fifo: av.AudioFifo, engine: Engine, index: int | None) -> None:
-    """Hand the frame's sound to the encoder in the sizes AAC wants; None flushes."""
+           fifo: av.AudioFifo, engine: Engine, flush: bool) -> None:
+    """Hand the frames' sound to the encoder in the sizes AAC wants; `flush` at the end."""
     for chunk in engine.sound:
         planar = np.ascontiguousarray(chunk.T.astype(np.float32))
         frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout="stereo")
-        frame.sample_rate = engine.audio.sample_rate if engine.audio else 48000
+        frame.sample_rate = stream.rate
         frame.time_base = Fraction(1, frame.sample_rate)
         fifo.write(frame)
     engine.sound.clear()
     size = stream.codec_context.frame_size or 1024
-    while fifo.samples >= size or (index is None and fifo.samples):
-        block = fifo.read(min(size, fifo.samples) if index is None else size)
+    while fifo.samples >= size or (flush and fifo.samples):
+        block = fifo.read(min(size, fifo.samples) if flush else size)
         if block is None:
             break
         container.mux(stream.encode(block))
-    if index is None:
+    if flush:
         container.mux(stream.encode(None))

@@ -53,5 +53,5 @@ def test_a_full_data_disk_keeps_new_files_in_the_inbox_and_loses_nothing(
         assert (config.paths.data / entry.archive).is_file()
         assert not list(small_disk.glob("archive/*/.*partial"))  # no half copies
     finally:
-        intake.workers[0].stop()
+        intake.stop()
         journal.close()

@@ -35,8 +35,7 @@ def intake(config: Config) -> Iterator[Intake]:
     journal = Journal(config.paths.data / "journal.sqlite")
     taking = Intake(config, journal)
     yield taking
-    for worker in taking.workers:
-        worker.stop()
+    taking.stop()
     journal.close()
 
 
@@ -168,7 +167,7 @@ def test_tags_rise_from_defaults_to_folder_to_sidecar(project: Path) -> None:
     try:
         messages = intake.ingest_now()
     finally:
-        intake.workers[0].stop()
+        intake.stop()
         journal.close()
     [arrived] = [m for m in messages if isinstance(m, Arrived)]
     tags = arrived.contribution.tags

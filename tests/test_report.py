@@ -125,8 +125,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         journal.moderate(ids["dessin.png"], "pinned")
         public = {e.id: e for e in journal.contributions() if e.state != "hidden"}
     finally:
-        for worker in intake.workers:
-            worker.stop()
+        intake.stop()
         journal.close()
     spread_over_two_days(config.paths.data / "journal.sqlite")
     film = folder / "film.mp4"

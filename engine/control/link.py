@@ -84,9 +84,7 @@ class ControlLink:
                 engine.steering.apply(engine, command)
             except Exception:  # a command must never stop the show
                 log.exception("OSC command %r failed", command)
-        key = (id(engine.scene), tuple(engine.scenes.names()),
-               tuple(id(engine.shaders.loaded.get(layer.shader or "")) for layer in
-                     engine.scene.layers))
+        key = (id(engine.scene), engine.artist_changes)
         if key != self.model_key:
             self.model_key = key
             self.server.update(self.model())
@@ -109,11 +107,9 @@ class ControlLink:
 
     def status(self) -> Status:
         engine = self.engine
-        ends = engine.frame_ends
-        fps = (len(ends) - 1) / (ends[-1] - ends[0]) if len(ends) > 1 and ends[-1] > ends[0] \
-            else 0.0
         audio = engine.audio.backend if engine.audio is not None else "off"
-        return Status(round(fps, 1), len(engine.carte), engine.intake.messages.qsize(), audio)
+        return Status(round(engine.fps(), 1), len(engine.carte),
+                      engine.intake.messages.qsize(), audio)
 
     def arrived(self, contribution: Contribution) -> None:
         self.server.broadcast_arrival(summary(contribution, "shown"))

@@ -28,8 +28,6 @@ class Dropped:
     """A settled file in the inbox, ready to be taken."""
 
     path: Path
-    size: int
-    mtime_ns: int
 
 
 def is_temporary(path: Path) -> bool:
@@ -60,7 +58,8 @@ class InboxWatcher:
 
     def stop(self) -> None:
         self.stopping.set()
-        self.thread.join(timeout=5)
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)
         self.watch.stop()
 
     def _run(self) -> None:
@@ -122,4 +121,4 @@ class InboxWatcher:
             elif now - since >= self.settle:
                 del self.pending[path]
                 self.handed[path] = (size, mtime)
-                self.out.put(Dropped(path, size, mtime))
+                self.out.put(Dropped(path))

@@ -128,6 +128,7 @@ class Intake:
         self.watcher.start()
 
     def stop(self) -> None:
+        """Stop watching and decoding (safe whether or not `start` was called)."""
         self.stopping.set()
         self.watcher.stop()
         for thread in self.threads:
@@ -167,14 +168,14 @@ class Intake:
             for path in again:
                 del self.retry[path]
         for path in again:
-            self.dropped.put(Dropped(path, 0, 0))
+            self.dropped.put(Dropped(path))
         with self.lock:
             for gone in [p for p in self.orphans if not os.path.lexists(p)]:
                 del self.orphans[gone]  # taken with its file meanwhile
             due = [p for p, since in self.orphans.items()
                    if time.monotonic() - since >= self.config.intake.sidecar_wait_seconds]
         for path in due:
-            self.dropped.put(Dropped(path, 0, 0))
+            self.dropped.put(Dropped(path))
 
     # -- one file -----------------------------------------------------------------------
 

@@ -113,9 +113,6 @@ class ShaderSource:
     def input(self, name: str) -> ShaderInput | None:
         return next((i for i in self.inputs if i.name == name), None)
 
-    def defaults(self) -> dict[str, Any]:
-        return {i.name: i.default for i in self.inputs}
-
 
 def parse_shader(path: Path, text: str) -> ShaderSource:
     """Read the header and wrap the body; header mistakes raise a located ProblemError."""
