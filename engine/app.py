@@ -106,7 +106,8 @@ class Engine:
         self.frame_ends: deque[float] = deque(maxlen=120)
         self.started = time.monotonic()
         self.notifier = Notifier()
-        self.refused = 0
+        self.refused = self.journal.count("refused")  # the event's, like the other counts
+        self.refused_this_run = 0
         self.steering = Steering()
         self.audio = soundscape(config, live)
         if self.audio is not None and not live:
@@ -196,7 +197,8 @@ class Engine:
                 self.compositor.pictures.complete(replace(completed,
                                                           contribution=message.contribution))
         elif isinstance(message, Refused):
-            self.refused += 1
+            self.refused = self.journal.count("refused")
+            self.refused_this_run += 1
         elif isinstance(message, Moderated):
             self.moderate(message.id, message.state)
 
@@ -372,6 +374,7 @@ class Engine:
             "hidden": len(self.carte.hidden),
             "pinned": len(self.carte.pinned),
             "refused": self.refused,
+            "refused_this_run": self.refused_this_run,
             "queues": {"arrivals": self.intake.messages.qsize(),
                        "dropped": self.intake.dropped.qsize()},
             "gl": {"shaders": len(self.shaders.loaded),

@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from engine import logs
 from engine.clock import FixedClock, WallClock
 from engine.config import Config, load_config
 from engine.control.server import OscBindError
@@ -97,9 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     quiet = args.command == "check"  # check prints each problem itself, once
-    logging.basicConfig(level=logging.DEBUG if args.verbose else
-                        logging.CRITICAL if quiet else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(logging.DEBUG if args.verbose else
+                   logging.CRITICAL if quiet else logging.INFO)
     if args.command == "check":
         return check(args.config)
     try:
@@ -310,7 +310,7 @@ def ingest(config: Config) -> int:
     taken = sum(isinstance(m, Arrived) for m in messages)
     refused = [m for m in messages if isinstance(m, Refused)]
     for message in refused:
-        print(f"refused: {message.name}: {message.reason}")
+        print(f"refused: {logs.escape(message.name)}: {logs.escape(message.reason)}")
     print(f"{taken} taken, {len(refused)} refused")
     return 0
 
@@ -333,7 +333,8 @@ def listing(config: Config, as_json: bool) -> int:
         tags = ", ".join(f"{k}={v}" for k, v in entry["tags"].items())
         reason = f"  ({entry['reason']})" if entry["reason"] else ""
         print(f"{entry['time']}  {entry['id'] or '-':16}  {entry['kind'] or '-':9}  "
-              f"{entry['state']:9}  {entry['name']}  {tags}{reason}")
+              f"{entry['state']:9}  {logs.escape(entry['name'])}  {logs.escape(tags)}"
+              f"{logs.escape(reason)}")
     return 0
 
 
@@ -345,11 +346,11 @@ def moderate(config: Config, id: str, state: str) -> int:
     try:
         journal.moderate(id, state)
     except KeyError as error:
-        print(error.args[0], file=sys.stderr)
+        print(logs.escape(error.args[0]), file=sys.stderr)
         return 1
     finally:
         journal.close()
-    print(f"{id} is now {state}")
+    print(f"{logs.escape(id)} is now {state}")
     return 0
 
 

@@ -14,6 +14,7 @@ from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from engine.app import Engine
+from engine.control.handlers import MAX_RECENT
 from tests.conftest import ROOT, set_config
 from tests.engines import make_engine, step_until
 from tests.pixels import luminance, mean_colour
@@ -163,3 +164,26 @@ def test_a_restart_resumes_the_scene_and_live_settings(project: Path,
         step_until(again, lambda: colour_is(again, (0.0, 1.0, 0.0)), 5.0)
     finally:
         again.close()
+
+
+def test_recent_gives_as_many_as_the_map_promises(project: Path,
+                                                  client: socket.socket) -> None:
+    """The map says `/carte/moderation/recent` takes 1..50: with more on the carte, 50 come
+    back, newest first."""
+    for number in range(MAX_RECENT + 5):
+        (project.parent / "inbox" / f"idee-{number:02}.txt").write_text(f"Idée numéro {number}")
+    subprocess.run([sys.executable, "-m", "engine", "ingest", "--config", str(project)],
+                   cwd=ROOT, check=True, capture_output=True, timeout=120)
+    engine = make_engine(project, live=True)
+    try:
+        engine.start()
+        step_until(engine, lambda: len(engine.carte) == MAX_RECENT + 5, 20.0)
+        send(client, engine, "/carte/moderation/recent", MAX_RECENT)
+        engine.step()
+        header = OscMessage(client.recv(4096))
+        items = [OscMessage(client.recv(4096)) for _ in range(header.params[0])]
+        newest = [entry.id for entry in reversed(engine.journal.contributions())]
+    finally:
+        engine.close()
+    assert header.params == [MAX_RECENT]
+    assert [item.params[0] for item in items] == newest[:MAX_RECENT]

@@ -195,7 +195,7 @@ def test_subscribers_receive_status_and_arrivals_over_liblo(server: OscServer,
         wait_for(lambda: port_taken(port))
         client.send("/carte/feedback/subscribe", port)
         wait_for(lambda: server.stats()["subscribers"] == 1)
-        server.broadcast_status(Status(59.5, 12, 3, "running"))
+        server.broadcast_status(Status(59.5, 12, refused=4, queue=3, audio="running"))
         server.broadcast_arrival(ContributionSummary("00aa", "text", "Bonjour", "datas"))
         lines = read_lines(dump, until="/carte/arrivals")
     finally:
@@ -204,6 +204,7 @@ def test_subscribers_receive_status_and_arrivals_over_liblo(server: OscServer,
         assert dump.stdout is not None
         dump.stdout.close()
     assert any(line.startswith("/carte/status/contributions i 12") for line in lines)
+    assert any(line.startswith("/carte/status/refused i 4") for line in lines)
     assert any(line.startswith('/carte/arrivals ssss "00aa" "text" "Bonjour" "datas"')
                for line in lines)
     assert client.replies(0.2) == []  # the subscriber's port got the feedback, not this one

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 from typing import Any
 
 import pytest
@@ -177,3 +178,41 @@ def near_osc(draw: st.DrawFn) -> bytes:
 def test_any_bytes_parse_or_are_refused(data: bytes) -> None:
     with contextlib.suppress(Refused):
         parse_datagram(data)
+
+
+RANGE = re.compile(r"^(-?\d+(?:\.\d+)?)\.\.(-?\d+(?:\.\d+)?)(?:[ ;,]|$)")
+
+
+def applied(outcome: Any) -> float:
+    """The number a handler's outcome will apply: a parameter's new value, a count, a port."""
+    if isinstance(outcome, SetParam):
+        return float(outcome.steps[0][1])
+    numbers = [v for v in vars(outcome).values()
+               if isinstance(v, int | float) and not isinstance(v, bool)]
+    assert len(numbers) == 1, outcome
+    return float(numbers[0])
+
+
+def test_every_range_in_the_map_is_what_the_handler_accepts() -> None:
+    """One number in, a range in the map: the edges are taken as they are, and beyond
+    them the value is either refused or held at the edge the map names."""
+    checked = 0
+    for route in SPACE.routes:
+        found = RANGE.match(route.range)
+        if route.handler is None or found is None or \
+                route.arguments not in ("f", "i", "[i count]", "[i port]"):
+            continue
+        low, high = float(found[1]), float(found[2])
+        integer = "i" in route.arguments
+        beyond = 1 if integer else (high - low) / 10 or 1
+        for sent, expected in ((low, low), (high, high), (low - beyond, low),
+                                (high + beyond, high)):
+            value = int(sent) if integer else sent
+            try:
+                outcome = route.handler([value], Context("osc test", 0.0, ControlSettings()))
+            except Refused:
+                assert expected != sent, f"{route.address} refused {value}, in its range"
+                continue
+            assert applied(outcome) == pytest.approx(expected), (route.address, value)
+        checked += 1
+    assert checked >= 8  # every float parameter, the tempo, recent, subscribe

@@ -11,6 +11,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from engine.control.handlers import MAX_RECENT
 from engine.control.model import ContributionSummary, ControlModel, Snapshot, Status
 from engine.control.server import OscBindError, OscServer
 from engine.control.settings import ControlSettings
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 BIND_PAUSE = 0.5
 STATUS_EVERY = 1.0
-RECENT = 20
 PUBLISH_EVERY = 30  # frames; and at once whenever something steerable changed
 
 
@@ -101,14 +101,14 @@ class ControlLink:
         engine = self.engine
         states = engine.carte.states
         recent = tuple(summary(p.contribution, states[p.contribution.id])
-                       for p in reversed(engine.carte.placed[-RECENT:]))
+                       for p in reversed(engine.carte.placed[-MAX_RECENT:]))
         return Snapshot(engine.scene_name, engine.steering.values(engine), recent,
                         self.status())
 
     def status(self) -> Status:
         engine = self.engine
         audio = engine.audio.backend if engine.audio is not None else "off"
-        return Status(round(engine.fps(), 1), len(engine.carte),
+        return Status(round(engine.fps(), 1), len(engine.carte), engine.refused,
                       engine.intake.messages.qsize(), audio)
 
     def arrived(self, contribution: Contribution) -> None:

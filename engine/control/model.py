@@ -48,8 +48,18 @@ class Status:
 
     fps: float = 0.0
     contributions: int = 0
+    refused: int = 0        # every refusal the journal holds, not only this run's
     queue: int = 0          # arrivals waiting to be placed
     audio: str = "off"      # e.g. "running", "off", "failed: no device"
+
+
+# Each `/carte/status/NAME` message: the `Status` field, its OSC type, what it says.
+STATUS_FIELDS = (("fps", "f", "Frames per second drawn."),
+                 ("contributions", "i", "Contributions on the carte."),
+                 ("refused", "i", "Contributions refused (files, OSC texts) over the whole "
+                                  "event: the journal's count, kept across restarts."),
+                 ("queue", "i", "Arrivals waiting to be placed."),
+                 ("audio", "s", "The soundscape's state."))
 
 
 @dataclass(frozen=True)

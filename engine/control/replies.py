@@ -11,7 +11,7 @@ from typing import Any
 
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from engine.control.model import ContributionSummary, Snapshot, Status
+from engine.control.model import STATUS_FIELDS, ContributionSummary, Snapshot, Status
 from engine.control.routes import ROOT
 from engine.control.values import osc_args
 
@@ -44,10 +44,9 @@ def recent(snapshot: Snapshot, count: int) -> list[bytes]:
 
 
 def status(state: Status) -> list[bytes]:
-    return [encode(f"{ROOT}/status/fps", [float(state.fps)]),
-            encode(f"{ROOT}/status/contributions", [int(state.contributions)]),
-            encode(f"{ROOT}/status/queue", [int(state.queue)]),
-            encode(f"{ROOT}/status/audio", [excerpt(state.audio)])]
+    typed = {"f": float, "i": int, "s": excerpt}
+    return [encode(f"{ROOT}/status/{name}", [typed[kind](getattr(state, name))])
+            for name, kind, _ in STATUS_FIELDS]
 
 
 def arrival(summary: ContributionSummary) -> list[bytes]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engine.control import handlers as h
-from engine.control.model import SCENE_KEY, ControlModel, ParamKey
+from engine.control.model import SCENE_KEY, STATUS_FIELDS, ControlModel, ParamKey
 from engine.control.settings import ControlSettings
 from engine.control.values import Choice, Param
 from engine.render.shader import ShaderInput
@@ -243,10 +243,6 @@ def _moderation() -> list[Route]:
 
 def _feedback(settings: ControlSettings) -> list[Route]:
     section = "Feedback"
-    status = (("fps", "f", "Frames per second drawn."),
-              ("contributions", "i", "Contributions on the carte."),
-              ("queue", "i", "Arrivals waiting to be placed."),
-              ("audio", "s", "The soundscape's state."))
     return [
         Route(f"{ROOT}/feedback/subscribe", section, "Subscribe", "[i port]",
               "0..65535; 0 or none: the reply port",
@@ -261,7 +257,7 @@ def _feedback(settings: ControlSettings) -> list[Route]:
               h.status),
         *(Route(f"{ROOT}/status/{name}", section, name.capitalize(), kind, "", doc + " Sent "
                 "by the engine to subscribers.", "sent", "display", None)
-          for name, kind, doc in status),
+          for name, kind, doc in STATUS_FIELDS),
         Route(f"{ROOT}/arrivals", section, "Arrivals", "s id s kind s text s theme", "",
               "Sent by the engine to subscribers as each contribution arrives.", "sent",
               "display", None),

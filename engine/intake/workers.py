@@ -16,6 +16,7 @@ import os
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from engine.intake.chatter import Chatter
 from engine.intake.decode import Limits, Refusal, decode
 from engine.world.contribution import Contribution
 
@@ -24,13 +25,15 @@ log = logging.getLogger(__name__)
 
 def serve(connection: multiprocessing.connection.Connection, limits: Limits,
           memory_mb: int) -> None:
-    """The worker's loop: decode each path sent, answer ("ok", c) or ("refused", why)."""
+    """The worker's loop: decode each path sent, answer ("ok", c) or ("refused", why),
+    with what the decoding libraries printed meanwhile."""
     import resource
 
     cap = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     # Below the frame loop: on a small machine the picture stays smooth while files decode.
     os.nice(5)
+    chatter = Chatter()
     while True:
         try:
             job = connection.recv()
@@ -50,9 +53,10 @@ def serve(connection: multiprocessing.connection.Connection, limits: Limits,
             answer = ("refused", f"the file could not be decoded ({type(error).__name__}: "
                                  f"{error})")
         try:
-            connection.send(answer)
+            connection.send((*answer, chatter.collect()))
         except MemoryError:
-            connection.send(("refused", "the decoded file is too large to hand over"))
+            connection.send(("refused", "the decoded file is too large to hand over",
+                             chatter.collect()))
 
 
 class DecoderWorker:
@@ -91,12 +95,14 @@ class DecoderWorker:
                 self._discard()
                 raise Refusal(f"decoding took longer than {self.timeout:g} s; send a "
                               "shorter or simpler file")
-            status, payload = connection.recv()
+            status, payload, printed = connection.recv()
         except (EOFError, OSError, BrokenPipeError) as error:
             code = self.process.exitcode if self.process is not None else None
             self._discard()
             raise Refusal(f"the decoder stopped on this file (exit {code}); the file is "
                           "probably corrupt") from error
+        for line in printed:
+            log.warning("decoder on %s: %s", path.name, line)
         if status == "ok":
             assert isinstance(payload, Contribution)
             return payload

@@ -211,6 +211,12 @@ class Journal:
         """Accepted entries in arrival order, with their current moderation state."""
         return self._entries("WHERE e.outcome = 'accepted'", ())
 
+    def count(self, outcome: str) -> int:
+        """How many entries ended so (`accepted`, `refused`, `duplicate`), ever."""
+        with self.lock:
+            return int(self.db.execute("SELECT COUNT(*) FROM entries WHERE outcome = ?",
+                                       (outcome,)).fetchone()[0])
+
     def last_moderation(self) -> int:
         with self.lock:
             return int(self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM moderation")
