@@ -19,7 +19,9 @@ duplicate and refused. At the end, `soak.png` plots them, and the run is checked
 engine never died and stopped cleanly, every dropped file is in `carte list --json`
 (hostile ones refused, and present in the refused folder beside their reason), nothing is
 left in the inbox, and the memory trend (least-squares slope over the second half) is
-printed in MB per hour, with the memory per accepted contribution and, after
+printed in MB per hour, with the memory per accepted contribution, the same two once
+every full picture slot is held (the budget's plateau: what still grows there is what
+each contribution costs, not pictures filling the budget) and, after
 `--idle-minutes` with nothing sent, the slope while idle (growth there is a leak, not
 content). pyo's object count is not in status.json, so it is not recorded.
 """
@@ -64,9 +66,10 @@ PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
 COLUMNS = ("t", "rss_mb", "workers_rss_mb", "threads", "fds", "fps", "frame_p50_ms",
            "frame_p95_ms", "frame_p99_ms", "frame_max_ms", "contributions", "refused_seen",
            "queue_arrivals", "queue_dropped", "gl_shaders", "gl_pictures",
-           "gl_picture_slots_used", "gl_thumbnails", "gl_text_glyphs", "inbox_files",
-           "files_dropped", "journal_accepted", "journal_duplicate", "journal_refused",
-           "osc_sent", "osc_replies")
+           "gl_picture_slots_used", "gl_picture_slots", "gl_thumbnails",
+           "gl_thumbnail_cells", "gl_text_glyphs", "inbox_files", "files_dropped",
+           "journal_accepted", "journal_duplicate", "journal_refused", "osc_sent",
+           "osc_replies")
 Sample = dict[str, float | None]
 
 
@@ -325,7 +328,10 @@ class Soak:
             "queue_dropped": queues.get("dropped"), "gl_shaders": gl.get("shaders"),
             "gl_pictures": gl.get("pictures"),
             "gl_picture_slots_used": gl.get("picture_slots_used"),
-            "gl_thumbnails": gl.get("thumbnails"), "gl_text_glyphs": gl.get("text_glyphs"),
+            "gl_picture_slots": gl.get("picture_slots"),
+            "gl_thumbnails": gl.get("thumbnails"),
+            "gl_thumbnail_cells": gl.get("thumbnail_cells"),
+            "gl_text_glyphs": gl.get("text_glyphs"),
             "inbox_files": inbox, "files_dropped": len(self.drops),
             "journal_accepted": counts["accepted"], "journal_duplicate": counts["duplicate"],
             "journal_refused": counts["refused"], "osc_sent": sum(self.osc.values()),
@@ -400,6 +406,17 @@ def trend(samples: list[Sample], key: str, against: str = "t") -> float | None:
     return None if found is None else found * (3600 if against == "t" else 1)
 
 
+def budget_full(samples: list[Sample]) -> int | None:
+    """Index of the first sample with every full picture slot held: from there on the
+    picture budget's big part is spent, and only thumbnails (7 KB each, inside pages
+    already allotted) still grow with pictures; what else grows is per contribution."""
+    for index, sample in enumerate(samples):
+        used, slots = sample["gl_picture_slots_used"], sample["gl_picture_slots"]
+        if used is not None and slots and used >= slots:
+            return index
+    return None
+
+
 def account(soak: Soak) -> tuple[list[str], Counter[str], int]:
     """Every dropped file against `carte list --json` and the refused folder: the
     problems found, the outcomes, and how many contributions came over OSC."""
@@ -461,6 +478,14 @@ def plot(soak: Soak, path: Path, title: str) -> None:
     ])
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _times(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, required=True)
@@ -490,6 +515,16 @@ def main() -> int:
               ("rss_mb", "workers_rss_mb", "threads", "fds", "gl_picture_slots_used",
                "gl_text_glyphs", "frame_p95_ms")}
     per_contribution = trend(fed, "rss_mb", against="journal_accepted")
+    full = budget_full(fed)
+    after = fed[full:] if full is not None else []
+    plateau = {"budget_full_at_minute": None if full is None
+               else round(float(fed[full]["t"] or 0) / 60, 1),
+               "contributions_after": None if not after else
+               int((after[-1]["journal_accepted"] or 0) - (after[0]["journal_accepted"] or 0)),
+               "rss_mb_per_hour": _rounded(trend(after, "rss_mb") if len(after) > 30 else None),
+               "rss_kb_per_contribution": _rounded(
+                   None if len(after) <= 30 else
+                   _times(trend(after, "rss_mb", against="journal_accepted"), 1024))}
     idle_slope = trend(idle, "rss_mb") if len(idle) > 30 else None
     summary = {
         "minutes": args.minutes, "idle_minutes": args.idle_minutes,
@@ -505,6 +540,7 @@ def main() -> int:
         "rss_mb_per_accepted_contribution": None if per_contribution is None
         else round(per_contribution, 3),
         "rss_mb_per_hour_idle": None if idle_slope is None else round(idle_slope, 2),
+        "after_picture_budget_full": plateau,
         "problems": problems}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     plot(soak, out / "soak.png", f"Soak: {args.minutes:g} min, {args.rate_files:g} files/s, "

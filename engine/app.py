@@ -382,6 +382,7 @@ class Engine:
                    "picture_slots_used": len(pictures.slot_holders),
                    "picture_slots": pictures.slots,
                    "thumbnails": pictures.cells - len(pictures.free_cells),
+                   "thumbnail_cells": pictures.cells,
                    "picture_mb": round(pictures.gpu_mb, 1),
                    "text_glyphs": self.compositor.cards.batch.count},
             "audio": self.audio.backend if self.audio is not None else "off",
