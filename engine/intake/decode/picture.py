@@ -55,7 +55,7 @@ def decode_picture(path: Path, limits: Limits) -> Contribution:
 
 def _too_large(limits: Limits, size: tuple[int, int] | None = None) -> str:
     declared = f"{size[0]}x{size[1]} is" if size else "the picture has"
-    return (f"{declared} more than {limits.max_pixels // 1_000_000} megapixels; send a "
+    return (f"{declared} more than {limits.max_pixels / 1_000_000:g} megapixels; send a "
             "smaller export")
 
 
@@ -89,9 +89,10 @@ def _still(path: Path, image: Image.Image, limits: Limits, note: str = "") -> Co
     size = limits.image_size
     if image.format in DRAFTED:
         image.draft("RGB", (size, size))
+    deep = is_deep_colour(image)  # before `getexif`, which may load the picture
     orientation = image.getexif().get(ORIENTATION, 1)
     icc = image.info.get("icc_profile")
-    if is_deep_colour(image):
+    if deep:
         fitted = deep_colour(path, size)
     else:
         fitted = image.convert(FLATTENED[image.mode]) if image.mode in FLATTENED else image

@@ -29,7 +29,9 @@ def problem(error: BaseException) -> str:
     if isinstance(error, UnidentifiedImageError):
         return ("its content is not a picture that can be read here (it may be damaged, or "
                 "another kind of file renamed)")
-    if isinstance(error, EOFError | struct.error) or any(w in text for w in ENDS_EARLY):
+    # Pillow's parsers run off the end of a cut file as IndexError or struct.error.
+    if isinstance(error, EOFError | struct.error | IndexError) or \
+            any(w in text for w in ENDS_EARLY):
         return ("the file is cut short or damaged: it ends before its content does (it was "
                 "probably cut off while being copied or downloaded)")
     if isinstance(error, NotImplementedError) or any(w in text for w in UNSUPPORTED):
