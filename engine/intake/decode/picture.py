@@ -14,6 +14,7 @@ import contextlib
 import warnings
 from pathlib import Path
 
+import av
 import numpy as np
 import pillow_heif
 from PIL import Image, ImageOps, features
@@ -92,9 +93,8 @@ def _still(path: Path, image: Image.Image, limits: Limits, note: str = "") -> Co
     deep = is_deep_colour(image)  # before `getexif`, which may load the picture
     orientation = image.getexif().get(ORIENTATION, 1)
     icc = image.info.get("icc_profile")
-    if deep:
-        fitted = deep_colour(path, size)
-    else:
+    fitted = _deep_colour(path, size) if deep else None
+    if fitted is None:
         fitted = image.convert(FLATTENED[image.mode]) if image.mode in FLATTENED else image
         fitted.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
         fitted = eight_bit(fitted)
@@ -106,6 +106,15 @@ def _still(path: Path, image: Image.Image, limits: Limits, note: str = "") -> Co
     transparent = float((rgba[..., 3] < 128).mean())
     kind = "drawing" if transparent > TRANSPARENT_SHARE else "image"
     return contribution(kind, path, pixels=rgba, palette=palette(rgba), note=note)
+
+
+def _deep_colour(path: Path, size: int) -> Image.Image | None:
+    """All 16 bits of each channel, or None where FFmpeg cannot read this variant (an
+    unusual TIFF): Pillow's 8 bits then, which is the full 16-bit range scaled."""
+    try:
+        return deep_colour(path, size)
+    except (av.error.FFmpegError, StopIteration, ValueError, OSError):
+        return None
 
 
 def _animation(path: Path, image: Image.Image, limits: Limits,
