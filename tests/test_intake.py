@@ -87,8 +87,8 @@ def test_every_kind_becomes_its_payload(config: Config, intake: Intake) -> None:
     ("programme.exe", b"MZ" + b"\x00" * 64, "accepted: "),
     ("tableau.csv", "a;b\nx;y\n", "numbers"),
     ("cassé.json", "{not json", "JSON"),
-    ("muet.wav", b"RIFF\x00\x00\x00\x00WAVEfmt ", "media"),
-    ("film.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100, "media"),
+    ("muet.wav", b"RIFF\x00\x00\x00\x00WAVEfmt ", "as WAV or MP3"),
+    ("film.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100, "as MP4"),
 ])
 def test_hostile_files_are_refused_with_their_reason(config: Config, intake: Intake,
                                                      name: str, content: object,

@@ -251,7 +251,8 @@ class Intake:
         self.cache.save(contribution)
         try:
             seq = self.journal.accept(id, contribution.kind, contribution.name, source, tags,
-                                      str(stored.relative_to(self.config.paths.data)))
+                                      str(stored.relative_to(self.config.paths.data)),
+                                      contribution.note)
         except sqlite3.IntegrityError:  # the same bytes, taken by the other intake thread
             existing = self.journal.accepted(id)
             assert existing is not None
@@ -260,7 +261,8 @@ class Intake:
             log.warning("%s: not understood and ignored: %s", source, "; ".join(unknown))
         self._remove(path, sidecar)
         self.journal.cleared(seq)
-        log.info("taken: %s (%s) as %s", source, contribution.kind, id)
+        log.info("taken: %s (%s) as %s%s", source, contribution.kind, id,
+                 f"; {contribution.note}" if contribution.note else "")
         if not preview:
             return Arrived(contribution)
         self.messages.put(Arrived(contribution))

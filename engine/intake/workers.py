@@ -18,6 +18,7 @@ from pathlib import Path
 
 from engine.intake.chatter import Chatter
 from engine.intake.decode import Limits, Refusal, decode
+from engine.intake.decode.reasons import explain
 from engine.world.contribution import Contribution
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,7 @@ def serve(connection: multiprocessing.connection.Connection, limits: Limits,
             answer = ("refused", f"decoding needed more than {memory_mb} MiB; send a smaller "
                                  "or simpler file")
         except Exception as error:  # a decoder bug is this file's refusal, not a crash
-            answer = ("refused", f"the file could not be decoded ({type(error).__name__}: "
-                                 f"{error})")
+            answer = ("refused", explain(error, "export it again or send another format"))
         try:
             connection.send((*answer, chatter.collect()))
         except MemoryError:

@@ -114,11 +114,12 @@ class Journal:
             return int(cursor.lastrowid or 0)
 
     def accept(self, id: str, kind: str, name: str, source: str, tags: Tags,
-               archive: str) -> int:
+               archive: str, reason: str = "") -> int:
+        """An accepted file; `reason` says what of it was left out, if anything."""
         return self._write(
-            "INSERT INTO entries (id, kind, name, source, outcome, tags, archive, at) "
-            "VALUES (?, ?, ?, ?, 'accepted', ?, ?, ?)",
-            (id, kind, name, source, tags_json(tags), archive, time.time()))
+            "INSERT INTO entries (id, kind, name, source, outcome, reason, tags, archive, at) "
+            "VALUES (?, ?, ?, ?, 'accepted', ?, ?, ?, ?)",
+            (id, kind, name, source, reason, tags_json(tags), archive, time.time()))
 
     def refuse(self, id: str, name: str, source: str, reason: str, kind: str = "") -> int:
         return self._write(

@@ -54,6 +54,7 @@ class Contribution:
     - sound: `clip`
     - data: `series` (name, finite values)
     - drawing: `strokes` when the source had vector strokes (SVG, live graffiti)
+    - any: `note`, what decoding left out of the file (an animation's damaged tail)
     """
 
     id: str
@@ -68,6 +69,7 @@ class Contribution:
     clip: Clip | None = None
     series: tuple[tuple[str, tuple[float, ...]], ...] = ()
     strokes: tuple[tuple[Point, ...], ...] = ()
+    note: str = ""  # what decoding left out of the file, and why (the journal's reason)
 
 
 def light(contribution: Contribution) -> Contribution:

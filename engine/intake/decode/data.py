@@ -75,7 +75,9 @@ def decode_json(path: Path, limits: Limits) -> Contribution:
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise Refusal(f"not valid UTF-8 JSON ({error}); check the file in a JSON validator") \
+        where = f" (line {error.lineno}, column {error.colno})" \
+            if isinstance(error, json.JSONDecodeError) else ""
+        raise Refusal(f"not valid UTF-8 JSON{where}; check the file in a JSON validator") \
             from error
     return finish(path, _columns(document))
 

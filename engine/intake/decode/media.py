@@ -57,11 +57,8 @@ def preview_video(path: Path, limits: Limits) -> Contribution:
 
 
 def _open(path: Path) -> av.container.InputContainer:
-    try:
-        return av.open(str(path), mode="r", timeout=10.0)
-    except (av.error.FFmpegError, OSError, ValueError) as error:
-        raise Refusal(f"the file cannot be read as media ({error}); export it again") \
-            from error
+    """The file as media; FFmpeg's failure is put in words by `decode`."""
+    return av.open(str(path), mode="r", timeout=10.0)
 
 
 def _frames(container: av.container.InputContainer, limits: Limits) -> list[np.ndarray]:
@@ -83,9 +80,9 @@ def _frames(container: av.container.InputContainer, limits: Limits) -> list[np.n
                 rgba = frame.reformat(width=size[0], height=size[1], format="rgba")
                 frames.append(rgba.to_ndarray())
                 next_time = moment + 1.0 / limits.motion_fps
-    except av.error.FFmpegError as error:
+    except av.error.FFmpegError:
         if not frames:
-            raise Refusal(f"the video could not be decoded ({error})") from error
+            raise
     return frames
 
 
@@ -102,9 +99,9 @@ def _clip(container: av.container.InputContainer, limits: Limits) -> Clip | None
                 total += len(chunk)
             if total >= cap:
                 break
-    except av.error.FFmpegError as error:
+    except av.error.FFmpegError:
         if not chunks:
-            raise Refusal(f"the sound could not be decoded ({error})") from error
+            raise
     if not chunks:
         return None
     samples = np.clip(np.concatenate(chunks)[:cap], -1.0, 1.0).astype(np.float32)

@@ -30,10 +30,8 @@ UNSAFE_TAGS = {"image", "script", "foreignObject", "iframe", "use", "style"}
 def decode_svg(path: Path, limits: Limits) -> Contribution:
     tree = _sanitised(read_capped(path, MAX_BYTES))
     text = ElementTree.tostring(tree, encoding="unicode")
-    try:
-        drawing = svgelements.SVG.parse(io.StringIO(text), reify=True)
-    except Exception as error:  # svgelements raises many kinds on malformed geometry
-        raise Refusal(f"the drawing could not be read ({error!r})") from error
+    # svgelements raises many kinds on malformed geometry; `decode` puts them in words.
+    drawing = svgelements.SVG.parse(io.StringIO(text), reify=True)
     strokes, colours, widths = _strokes(drawing)
     if not strokes:
         raise Refusal("the drawing holds no visible shape")
@@ -46,7 +44,7 @@ def _sanitised(data: bytes) -> ElementTree.Element:
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (DefusedXmlException, ElementTree.ParseError, ValueError) as error:
-        raise Refusal(f"the SVG is not plain, self-contained XML ({error}); export it "
+        raise Refusal("the SVG is not plain, self-contained XML; export it "
                       "again without a DTD or entities") from error
     if _local(root.tag) != "svg":
         raise Refusal("the file is XML but not an SVG drawing")
