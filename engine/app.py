@@ -38,8 +38,9 @@ from engine.supervise.files import read_json, write_json
 from engine.supervise.notify import Notifier
 from engine.supervise.status import memory_mb, percentiles
 from engine.watch import FolderWatch
+from engine.web.link import WebLink
 from engine.world.camera import Camera
-from engine.world.carte import Carte
+from engine.world.carte import ABSENT, Carte
 from engine.world.contribution import light
 from engine.world.scene import Scene, SceneLibrary
 
@@ -113,6 +114,7 @@ class Engine:
             self.audio.start()
             self._sound_preset(self.scene)
         self.control = ControlLink(self) if live and config.osc.enabled else None
+        self.web = WebLink(self) if live and config.web.enabled else None
         self.state_path = config.paths.data / "state.json"
         self.artist_changes = 0
         self.events: list[tuple[float, str, dict[str, Any]]] = []
@@ -136,12 +138,13 @@ class Engine:
             self.intake.start()
         if self.artist_files is not None:
             self.artist_files.start()
-        if self.control is not None:
-            try:
-                self.control.start()
-            except Exception:
-                self.close()
-                raise
+        for door in (self.control, self.web):
+            if door is not None:
+                try:
+                    door.start()
+                except Exception:
+                    self.close()
+                    raise
 
     def _resume(self) -> None:
         """After a restart, the scene and the live settings the show had."""
@@ -182,9 +185,11 @@ class Engine:
                 self.compositor.place(placed, self.carte, contribution)
                 if self.audio is not None:
                     self.audio.contribution(contribution, gesture=not message.restored)
-                    if message.state == "hidden":
+                    if message.state in ABSENT:
                         self.audio.hide(contribution.id)
-                if not message.restored:
+                if self.web is not None:
+                    self.web.arrived(contribution, message.state)
+                if not message.restored and message.state not in ABSENT:
                     self.camera.arrived(placed)
                     if self.control is not None:
                         self.control.arrived(contribution)
@@ -205,7 +210,7 @@ class Engine:
         if self.carte.moderate(id, state):
             log.info("%s is now %s", id, state)
             if self.audio is not None:
-                (self.audio.hide if state == "hidden" else self.audio.show)(id)
+                (self.audio.hide if state in ABSENT else self.audio.show)(id)
 
     def step(self) -> bool:
         """Draw one frame; False once the window was closed or a stop was requested."""
@@ -216,6 +221,8 @@ class Engine:
         self._drain(started)
         if self.control is not None:
             self.control.frame()
+        if self.web is not None:
+            self.web.frame()
         if self.steering.freeze:
             self.surface.present(self.target)  # the last frame stays
             return not self.stopping.is_set()
@@ -398,6 +405,9 @@ class Engine:
         if self.control is not None:
             self.control.stop()
             self.control = None
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
         self.intake.stop()
         self.journal.close()
         if self.artist_files is not None:

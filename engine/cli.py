@@ -14,6 +14,7 @@ from engine.config import Config, load_config
 from engine.control.server import OscBindError
 from engine.problems import Problem, ProblemError
 from engine.render.surface import OffscreenSurface
+from engine.web.server import WebBindError
 
 log = logging.getLogger("carte")
 
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "archive":
             return archive(config, args)
         return moderate(config, args.id, args.state)
-    except (ProblemError, OscBindError) as error:
+    except (ProblemError, OscBindError, WebBindError) as error:
         print(error, file=sys.stderr)
         return 1
 

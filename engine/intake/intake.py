@@ -20,7 +20,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -111,6 +111,7 @@ class Intake:
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.live = False
+        self.listeners: list[Callable[[str], None]] = []  # told each inbox file looked at
 
     # -- running live -------------------------------------------------------------------
 
@@ -148,6 +149,9 @@ class Intake:
             message = self.guarded(dropped.path, worker)
             if message is not None:
                 self.messages.put(message)
+            source = readable(dropped.path.relative_to(self.inbox))
+            for listener in self.listeners:
+                listener(source)
 
     def _poll_moderation(self) -> None:
         seen = self.journal.last_moderation()
@@ -243,7 +247,7 @@ class Intake:
             decoded = worker.decode(path, preview=preview)
         except Refusal as refusal:
             return self.refuse(path, str(refusal), id, sidecar)
-        tags, unknown = self._tags(path, decoded, sidecar)
+        tags, unknown, state = self._tags(path, decoded, sidecar)
         contribution = replace(decoded, id=id, name=readable(Path(path.name)), tags=tags)
         stored = self.archive.store(path, sha)
         if sidecar is not None:
@@ -251,7 +255,7 @@ class Intake:
         self.cache.save(contribution)
         try:
             seq = self.journal.accept(id, contribution.kind, contribution.name, source, tags,
-                                      str(stored.relative_to(self.config.paths.data)))
+                                      str(stored.relative_to(self.config.paths.data)), state)
         except sqlite3.IntegrityError:  # the same bytes, taken by the other intake thread
             existing = self.journal.accepted(id)
             assert existing is not None
@@ -262,8 +266,8 @@ class Intake:
         self.journal.cleared(seq)
         log.info("taken: %s (%s) as %s", source, contribution.kind, id)
         if not preview:
-            return Arrived(contribution)
-        self.messages.put(Arrived(contribution))
+            return Arrived(contribution, state)
+        self.messages.put(Arrived(contribution, state))
         return self._complete(contribution, stored, worker)
 
     def _complete(self, shown: Contribution, stored: Path, worker: DecoderWorker
@@ -292,15 +296,19 @@ class Intake:
         return None
 
     def _tags(self, path: Path, decoded: Contribution, sidecar: Path | None
-              ) -> tuple[Tags, list[str]]:
+              ) -> tuple[Tags, list[str], str]:
+        """Its tags, what was not understood, and its first state (pending when its
+        sidecar holds it for a moderator)."""
         event = self.config.event
         folders, unknown = from_folders(path, self.inbox, event)
         layers = [dict(event.defaults), folders]
+        state = "shown"
         if sidecar is not None:
             values, problems = read_sidecar(sidecar, event)
+            state = values.pop("moderation", state)
             layers.append(values)
             unknown += problems
-        return combine(decoded.tags, layers), unknown
+        return combine(decoded.tags, layers), unknown, state
 
     def _sidecar(self, path: Path, final: bool) -> Message | None:
         main = path.with_name(path.stem)
