@@ -9,9 +9,11 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import numpy as np
 import pytest
 from PIL import Image
@@ -345,3 +347,82 @@ def test_pictures_keep_their_colour(live: tuple[Engine, Client]) -> None:
     assert cached is not None and cached.pixels is not None
     mean = cached.pixels[..., :3].reshape(-1, 3).mean(axis=0)
     assert np.allclose(mean, (20, 160, 220), atol=12)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_door(client: Client, running: subprocess.Popen[bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert running.poll() is None, "the engine stopped"
+        try:
+            if client.request("GET", "/").status == 200:
+                return
+        except aiohttp.ClientError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the web door did not open")
+
+
+async def upload_many(client: Client, count: int, acknowledged: list[str]) -> None:
+    async def one(index: int) -> None:
+        data = form(text=f"Pensée {index} envoyée pendant la panne")
+        with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
+            async with client.session.post(client.base + "/api/contributions",
+                                           data=data) as answer:
+                if answer.status == 202:
+                    acknowledged.append((await answer.json())["id"])
+    await asyncio.gather(*(one(i) for i in range(count)))
+
+
+def test_kill_9_during_uploads_keeps_every_acknowledged_contribution_once(project: Path
+                                                                          ) -> None:
+    port = free_port()
+    web_project(project, host='"127.0.0.1"', port=str(port), burst="1000",
+                uploads_per_minute="60000.0", queue="64")
+    command = [sys.executable, "-m", "engine", "run", "--headless", "--config", str(project)]
+    acknowledged: list[str] = []
+    client = Client(f"http://127.0.0.1:{port}")
+    try:
+        for round in range(2):
+            running = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+            try:
+                wait_for_door(client, running, 60)
+                before = len(acknowledged)
+                uploads = asyncio.run_coroutine_threadsafe(
+                    upload_many(client, 60, acknowledged), client.loop)
+                deadline = time.monotonic() + 30
+                while len(acknowledged) < before + 10 + 10 * round:
+                    assert time.monotonic() < deadline, "no upload acknowledged"
+                    time.sleep(0.01)
+            finally:
+                running.kill()  # kill -9, uploads in flight
+                running.wait()
+            uploads.result(timeout=30)
+        running = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        try:
+            wait_for_door(client, running, 60)
+            for id in acknowledged:
+                assert client.request("GET", f"/api/contributions/{id}").status == 200
+        finally:
+            running.terminate()
+            running.wait(timeout=30)
+    finally:
+        client.close()
+    config = load_config(project)
+    journal = Journal(config.paths.data / "journal.sqlite")
+    try:
+        accepted = [e for e in journal.entries() if e.state not in ("refused", "duplicate")]
+    finally:
+        journal.close()
+    ids = [e.id for e in accepted]
+    assert len(acknowledged) >= 30
+    assert set(acknowledged) <= set(ids)
+    assert len(ids) == len(set(ids)) and len({e.source for e in accepted}) == len(accepted)
+    assert not any(p.name.startswith(".web-") for p in config.paths.inbox.iterdir())
