@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+import numpy as np
 from aiohttp import web
 
 from engine.config import Config
@@ -212,8 +213,8 @@ class Site:
         self.moderator(request, changes=False)
         self.board.preview_asked = time.monotonic()
         frame = self.board.preview
-        if frame is None:
-            raise WebRefusal(404, "Pas encore d'image de la carte ; elle arrive.")
+        if frame is None:  # the frame loop sends one within a frame or two
+            frame = np.zeros((9, 16, 3), np.uint8)
         data = await asyncio.to_thread(jpeg, frame, PREVIEW_SIZE)
         return web.Response(body=data, content_type="image/jpeg")
 
