@@ -92,7 +92,8 @@ class Engine:
         self.compositor = Compositor(ctx, self.shaders, self.atlas, config.display.text_size,
                                      config.display.picture_slots,
                                      config.display.gpu_budget_mb,
-                                     PayloadCache(config.paths.data / "cache").load)
+                                     PayloadCache(config.paths.data / "cache").load,
+                                     config.web.public_url if config.web.enabled else "")
         self.target = FrameTarget(ctx, surface.size)
         self.journal = Journal(config.paths.data / "journal.sqlite")
         self.places = self.journal.places()  # spots of the journal's carte, for restoring
