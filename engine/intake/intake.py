@@ -112,6 +112,7 @@ class Intake:
         self.threads: list[threading.Thread] = []
         self.live = False
         self.listeners: list[Callable[[str], None]] = []  # told each inbox file looked at
+        self.taking: set[Path] = set()  # paths a thread is processing now
 
     # -- running live -------------------------------------------------------------------
 
@@ -146,12 +147,25 @@ class Intake:
             except queue.Empty:
                 self._recheck_orphans()
                 continue
-            message = self.guarded(dropped.path, worker)
+            with self.lock:
+                if dropped.path in self.taking:
+                    continue  # handed over and seen by the watcher too: taken once
+                self.taking.add(dropped.path)
+            try:
+                message = self.guarded(dropped.path, worker)
+            finally:
+                with self.lock:
+                    self.taking.discard(dropped.path)
             if message is not None:
                 self.messages.put(message)
             source = readable(dropped.path.relative_to(self.inbox))
             for listener in self.listeners:
                 listener(source)
+
+    def hand(self, path: Path) -> None:
+        """Take an inbox file now, without waiting for it to settle: its writer says it is
+        whole (the web door, which renames it in once written and synced)."""
+        self.dropped.put(Dropped(path))
 
     def _poll_moderation(self) -> None:
         seen = self.journal.last_moderation()

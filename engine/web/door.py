@@ -2,7 +2,8 @@
 
 The bytes are staged under a dot-name (which the watcher ignores), its tags written as a
 sidecar, then the file is renamed to a name of ours with the suffix its content says.
-Intake takes it as any file, in its decoder workers with its caps, and journals it; the
+Intake takes it as any file (at once: it is whole when renamed in), in its decoder
+workers with its caps, and journals it; the
 door answers once the journal has its fate. So the participant's "received" means
 archived and journaled, and a refusal is intake's own reason.
 """
@@ -17,7 +18,7 @@ import os
 import re
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,8 +54,9 @@ class Door:
     """Stages uploads in the inbox and waits for intake's verdict; at most `room` at once."""
 
     def __init__(self, inbox: Path, journal: Journal, premoderation: bool, room: int,
-                 wait: float) -> None:
+                 wait: float, hand: Callable[[Path], None] = lambda path: None) -> None:
         self.inbox = inbox
+        self.hand_over = hand
         self.journal = journal
         self.premoderation = premoderation
         self.room = room
@@ -132,6 +134,7 @@ class Door:
         os.replace(partial, sidecar)  # the sidecar first, so intake takes both together
         os.replace(staged, self.inbox / source)
         sync_folder(self.inbox)
+        self.hand_over(self.inbox / source)
 
     async def _verdict(self, source: str, event: asyncio.Event) -> Verdict:
         loop = asyncio.get_running_loop()

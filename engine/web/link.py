@@ -25,7 +25,7 @@ class WebLink:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.board = Board()
-        self.server = WebServer(engine.config, engine.journal, self.board)
+        self.server = WebServer(engine.config, engine.journal, self.board, engine.intake.hand)
         engine.intake.listeners.append(self.server.door.told)
         self.next_status = 0.0
         self.next_preview = 0.0

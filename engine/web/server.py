@@ -10,6 +10,8 @@ import asyncio
 import errno
 import logging
 import threading
+from collections.abc import Callable
+from pathlib import Path
 
 from aiohttp import web
 
@@ -37,11 +39,12 @@ class WebBindError(Exception):
 class WebServer:
     """The participant page, the console and the API, on a thread of their own."""
 
-    def __init__(self, config: Config, journal: Journal, board: Board) -> None:
+    def __init__(self, config: Config, journal: Journal, board: Board,
+                 hand: Callable[[Path], None]) -> None:
         web_config = config.web
         self.config = config
         self.door = Door(config.paths.inbox, journal, web_config.premoderation,
-                         web_config.queue, web_config.answer_seconds)
+                         web_config.queue, web_config.answer_seconds, hand)
         self.site = Site(config, journal, self.door, board,
                          Moderators(web_config.moderator_token),
                          Pace(web_config.uploads_per_minute, web_config.burst),
