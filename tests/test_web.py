@@ -426,3 +426,31 @@ def test_kill_9_during_uploads_keeps_every_acknowledged_contribution_once(projec
     assert set(acknowledged) <= set(ids)
     assert len(ids) == len(set(ids)) and len({e.source for e in accepted}) == len(accepted)
     assert not any(p.name.startswith(".web-") for p in config.paths.inbox.iterdir())
+
+
+def webm_recording() -> bytes:
+    """A second of a phone's voice memo: Opus in WebM, as browsers' MediaRecorder makes."""
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, "w", format="webm") as container:
+        stream = container.add_stream("libopus", rate=48000)
+        tone = (0.3 * np.sin(np.linspace(0, 2 * np.pi * 440, 48000))).astype(np.float32)
+        for start in range(0, 48000, 960):
+            frame = av.AudioFrame.from_ndarray(tone[None, start:start + 960], format="flt",
+                                               layout="mono")
+            frame.sample_rate = 48000
+            frame.pts = start
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return out.getvalue()
+
+
+def test_a_recorded_sound_arrives_as_a_sound(live: tuple[Engine, Client]) -> None:
+    engine, client = live
+    status, answer = send(client, file=(webm_recording(), "audio/webm;codecs=opus", "son"))
+    assert status == 202, answer
+    entry = engine.journal.accepted(str(answer["id"]))
+    assert entry.kind == "sound"
