@@ -84,14 +84,17 @@ async def moderate(page: Page, base: str) -> None:
     await page.evaluate(f"document.getElementById('code').value = {json.dumps(TOKEN)};"
                         "document.querySelector('form').submit()")
     await page.until("document.querySelectorAll('#attente li').length === 2")
-    await page.until("[...document.querySelectorAll('#attente img')]"
-                     ".every((i) => i.complete && i.naturalWidth > 0)")
     await page.until("document.getElementById('apercu').naturalWidth > 100")
     shown = await page.evaluate("document.getElementById('attente').textContent")
     assert "Léa <b>régie</b>" in shown  # as text, never as markup
+    accept = ("[...document.querySelectorAll('#attente button')]"
+              ".find((b) => b.textContent === 'Accepter').click()")
+    await page.evaluate(accept)
+    await page.until("document.querySelectorAll('#arrivees li').length === 1")
+    await page.until("[...document.querySelectorAll('img')]"
+                     ".every((i) => i.complete && i.naturalWidth > 0)")
     await page.screenshot(DOCS / "web-moderation.png")
-    await page.evaluate("[...document.querySelectorAll('#attente button')]"
-                        ".filter((b) => b.textContent === 'Accepter').forEach((b) => b.click())")
+    await page.evaluate(accept)
     await page.until("document.querySelectorAll('#attente li').length === 0")
 
 
