@@ -111,15 +111,17 @@ class Door:
         with self.lock:
             self.waiting[source] = event
         try:
-            await asyncio.to_thread(self._place, staged, source, self._sidecar(upload, origin))
+            log.info("web: a %s from %s, as %s", upload.kind, origin, source)
+            await asyncio.to_thread(self._place, staged, source, self._sidecar(upload))
             return await self._verdict(source, event)
         finally:
             with self.lock:
                 self.waiting.pop(source, None)
 
-    def _sidecar(self, upload: Upload, origin: str) -> dict[str, Any]:
-        tags: dict[str, Any] = {k: v for k, v in upload.tags.items()}
-        tags.setdefault("author", origin)
+    def _sidecar(self, upload: Upload) -> dict[str, Any]:
+        # No author unless the participant gave one: an address is not a name, and the
+        # archive is public. Where it came from is in the log.
+        tags: dict[str, Any] = dict(upload.tags)
         if self.premoderation:
             tags["moderation"] = "pending"
         return tags

@@ -47,7 +47,7 @@
     title.textContent = STATES[entry.state] || entry.state;
     const detail = document.createElement("div");
     const tags = entry.tags || {};
-    detail.textContent = [tags.author, tags.theme, tags.sequence, tags.parcours,
+    detail.textContent = [tags.author || "anonyme", tags.theme, tags.sequence, tags.parcours,
                           entry.reason].filter(Boolean).join(" · ");
     text.append(title, detail);
     item.append(thumb, text);
