@@ -185,7 +185,8 @@ class Engine:
             if placed is not None:
                 self.compositor.place(placed, self.carte, contribution)
                 if self.audio is not None:
-                    self.audio.contribution(contribution, gesture=not message.restored)
+                    self.audio.contribution(contribution, gesture=not message.restored
+                                            and message.state not in ABSENT)
                     if message.state in ABSENT:
                         self.audio.hide(contribution.id)
                 if self.web is not None:
@@ -207,9 +208,15 @@ class Engine:
             self.moderate(message.id, message.state)
 
     def moderate(self, id: str, state: str) -> None:
-        """Apply a moderation to the picture and the sound (the journal has it already)."""
+        """Apply a moderation to the picture and the sound (the journal has it already);
+        an approved contribution arrives then, as a new one would."""
+        waited = self.carte.states.get(id) == "pending"
         if self.carte.moderate(id, state):
             log.info("%s is now %s", id, state)
+            if waited and state not in ABSENT:
+                placed = next((p for p in self.carte.placed if p.contribution.id == id), None)
+                if placed is not None:
+                    self.camera.arrived(placed)
             if self.audio is not None:
                 (self.audio.hide if state in ABSENT else self.audio.show)(id)
 
