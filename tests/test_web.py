@@ -454,3 +454,20 @@ def test_a_recorded_sound_arrives_as_a_sound(live: tuple[Engine, Client]) -> Non
     assert status == 202, answer
     entry = engine.journal.accepted(str(answer["id"]))
     assert entry.kind == "sound"
+
+
+def test_a_drawing_waiting_for_a_moderator_is_not_inked(live: tuple[Engine, Client]) -> None:
+    engine, client = live
+    _, answer = send(client, strokes=json.dumps([[[0.1, 0.5, 1.0], [0.9, 0.5, 1.0]]]))
+    id = str(answer["id"])
+    paint = engine.compositor.paint
+
+    def inked() -> int:
+        data = np.frombuffer(paint.fbo.read(components=4), np.uint8)
+        return int(np.count_nonzero(data))
+    step_until(engine, lambda: id in engine.carte.ids, 10)
+    for _ in range(10):
+        engine.step()
+    assert inked() == 0
+    assert moderate(client, action="approve", id=id) == 200
+    step_until(engine, lambda: inked() > 0, 10)
