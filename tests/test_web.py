@@ -95,14 +95,16 @@ def test_a_text_waits_for_a_moderator_then_shows_on_the_carte(live: tuple[Engine
     assert entry.tags["theme"] == "démocratie" and entry.tags["author"] == "Awa, animatrice"
     assert entry.source.startswith("web-") and entry.source.endswith(".txt")
     step_until(engine, lambda: id in engine.carte.ids, 10)
-    assert id in engine.carte.hidden  # placed, not drawn
+    for _ in range(5):
+        engine.step()
+    assert id in engine.carte.hidden and engine.compositor.cards.batch.count == 0  # not drawn
     assert state(client, id) == {"id": id, "state": "pending", "kind": "text",
                                  "on_carte": False}
     assert moderate(client, {}, action="approve", id=id) == 401  # no token: nothing applied
     assert moderate(client, {"Authorization": "Bearer faux"}, action="approve", id=id) == 401
     assert engine.journal.accepted(id).state == "pending"
     assert moderate(client, action="approve", id=id) == 200
-    step_until(engine, lambda: id not in engine.carte.hidden, 10)
+    step_until(engine, lambda: engine.compositor.cards.batch.count > 0, 10)
     assert state(client, id)["on_carte"] is True
 
 

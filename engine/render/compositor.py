@@ -98,7 +98,7 @@ class ContributionCards:
             placed = carte.placed[index]
             state = carte.states[placed.contribution.id]
             text = card_text(placed.contribution)
-            if state == "hidden" or not text:
+            if placed.contribution.id in carte.hidden or not text:  # hidden, pending…
                 continue
             if index < old and state != "pinned":
                 text = abbreviated(text)
