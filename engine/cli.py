@@ -15,6 +15,7 @@ from engine.control.server import OscBindError
 from engine.problems import Problem, ProblemError
 from engine.render.surface import OffscreenSurface
 from engine.web.server import WebBindError
+from engine.world.carte import ABSENT
 
 log = logging.getLogger("carte")
 
@@ -208,7 +209,7 @@ def render(config: Config, args: argparse.Namespace) -> int:
 
             arrivals = list(engine.intake.restore())
             cues = spread([replace(a, restored=False) for a in arrivals
-                           if a.state != "hidden"], frames / fps)
+                           if a.state not in ABSENT], frames / fps)
             render_film(engine, args.out, frames / fps, cues)
     finally:
         engine.close()
@@ -232,7 +233,7 @@ def replay(config: Config, args: argparse.Namespace) -> int:
     engine = Engine(config, OffscreenSurface(args.size or config.display.size),
                     FixedClock(config.display.fps), live=False)
     try:
-        entries = {e.id: e for e in engine.journal.contributions() if e.state != "hidden"}
+        entries = {e.id: e for e in engine.journal.contributions() if e.state not in ABSENT}
         changes = [] if args.scene else engine.journal.events()
         moments = [e.at for e in entries.values()] + [at for at, _, _ in changes]
         try:
@@ -286,7 +287,7 @@ def render_sound(config: Config, out: Path, seconds: float) -> int:
     journal = Journal(config.paths.data / "journal.sqlite")
     intake = Intake(config, journal)
     try:
-        shown = [a.contribution for a in intake.restore() if a.state != "hidden"]
+        shown = [a.contribution for a in intake.restore() if a.state not in ABSENT]
     finally:
         intake.stop()
         journal.close()
