@@ -30,7 +30,7 @@ from engine.web.french import for_participant
 from engine.web.uploads import Upload, WebRefusal
 
 log = logging.getLogger(__name__)
-STAGED = re.compile(r"^\.web-[0-9a-f]{24}\.part$")
+STAGED = re.compile(r"^\.web-[0-9a-f]{24}(\.[a-z0-9]+\.json)?\.part$")  # bytes, or a sidecar
 POLL_SECONDS = 0.25  # a safety net under the intake's word
 
 
@@ -96,7 +96,8 @@ class Door:
         with self.lock:
             event = self.waiting.get(source)
         if event is not None and self.loop is not None:
-            self.loop.call_soon_threadsafe(event.set)
+            with contextlib.suppress(RuntimeError):  # the server stopped meanwhile
+                self.loop.call_soon_threadsafe(event.set)
 
     async def hand(self, name: str, staged: Path, upload: Upload, origin: str) -> Verdict:
         """Put the upload in the inbox and wait for the journal to say what it became."""

@@ -87,6 +87,10 @@ class WebServer:
         ready.set()
         loop.run_forever()
         loop.run_until_complete(self._close())
+        leftover = asyncio.all_tasks(loop)  # idle keep-alive connections
+        for task in leftover:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
         loop.close()
 
     async def _open(self) -> None:
