@@ -38,8 +38,9 @@ from engine.supervise.files import read_json, write_json
 from engine.supervise.notify import Notifier
 from engine.supervise.status import memory_mb, percentiles
 from engine.watch import FolderWatch
+from engine.web.link import WebLink
 from engine.world.camera import Camera
-from engine.world.carte import Carte
+from engine.world.carte import ABSENT, Carte
 from engine.world.contribution import light
 from engine.world.scene import Scene, SceneLibrary
 
@@ -91,7 +92,8 @@ class Engine:
         self.compositor = Compositor(ctx, self.shaders, self.atlas, config.display.text_size,
                                      config.display.picture_slots,
                                      config.display.gpu_budget_mb,
-                                     PayloadCache(config.paths.data / "cache").load)
+                                     PayloadCache(config.paths.data / "cache").load,
+                                     config.web.public_url if config.web.enabled else "")
         self.target = FrameTarget(ctx, surface.size)
         self.journal = Journal(config.paths.data / "journal.sqlite")
         self.places = self.journal.places()  # spots of the journal's carte, for restoring
@@ -114,6 +116,7 @@ class Engine:
             self.audio.start()
             self._sound_preset(self.scene)
         self.control = ControlLink(self) if live and config.osc.enabled else None
+        self.web = WebLink(self) if live and config.web.enabled else None
         self.state_path = config.paths.data / "state.json"
         self.artist_changes = 0
         self.events: list[tuple[float, str, dict[str, Any]]] = []
@@ -137,12 +140,13 @@ class Engine:
             self.intake.start()
         if self.artist_files is not None:
             self.artist_files.start()
-        if self.control is not None:
-            try:
-                self.control.start()
-            except Exception:
-                self.close()
-                raise
+        for door in (self.control, self.web):
+            if door is not None:
+                try:
+                    door.start()
+                except Exception:
+                    self.close()
+                    raise
 
     def _resume(self) -> None:
         """After a restart, the scene and the live settings the show had."""
@@ -182,10 +186,13 @@ class Engine:
             if placed is not None:
                 self.compositor.place(placed, self.carte, contribution)
                 if self.audio is not None:
-                    self.audio.contribution(contribution, gesture=not message.restored)
-                    if message.state == "hidden":
+                    self.audio.contribution(contribution, gesture=not message.restored
+                                            and message.state not in ABSENT)
+                    if message.state in ABSENT:
                         self.audio.hide(contribution.id)
-                if not message.restored:
+                if self.web is not None:
+                    self.web.arrived(contribution, message.state)
+                if not message.restored and message.state not in ABSENT:
                     self.camera.arrived(placed)
                     if self.control is not None:
                         self.control.arrived(contribution)
@@ -203,11 +210,17 @@ class Engine:
             self.moderate(message.id, message.state)
 
     def moderate(self, id: str, state: str) -> None:
-        """Apply a moderation to the picture and the sound (the journal has it already)."""
+        """Apply a moderation to the picture and the sound (the journal has it already);
+        an approved contribution arrives then, as a new one would."""
+        waited = self.carte.states.get(id) == "pending"
         if self.carte.moderate(id, state):
             log.info("%s is now %s", id, state)
+            if waited and state not in ABSENT:
+                placed = next((p for p in self.carte.placed if p.contribution.id == id), None)
+                if placed is not None:
+                    self.camera.arrived(placed)
             if self.audio is not None:
-                (self.audio.hide if state == "hidden" else self.audio.show)(id)
+                (self.audio.hide if state in ABSENT else self.audio.show)(id)
 
     def step(self) -> bool:
         """Draw one frame; False once the window was closed or a stop was requested."""
@@ -218,6 +231,8 @@ class Engine:
         self._drain(started)
         if self.control is not None:
             self.control.frame()
+        if self.web is not None:
+            self.web.frame()
         if self.steering.freeze:
             self.surface.present(self.target)  # the last frame stays
             return not self.stopping.is_set()
@@ -402,6 +417,9 @@ class Engine:
         if self.control is not None:
             self.control.stop()
             self.control = None
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
         self.intake.stop()
         self.journal.close()
         if self.artist_files is not None:

@@ -15,6 +15,8 @@ from engine.config import Config, load_config
 from engine.control.server import OscBindError
 from engine.problems import Problem, ProblemError
 from engine.render.surface import OffscreenSurface
+from engine.web.server import WebBindError
+from engine.world.carte import ABSENT
 
 log = logging.getLogger("carte")
 
@@ -125,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "archive":
             return archive(config, args)
         return moderate(config, args.id, args.state)
-    except (ProblemError, OscBindError) as error:
+    except (ProblemError, OscBindError, WebBindError) as error:
         print(error, file=sys.stderr)
         return 1
 
@@ -207,7 +209,7 @@ def render(config: Config, args: argparse.Namespace) -> int:
 
             arrivals = list(engine.intake.restore())
             cues = spread([replace(a, restored=False) for a in arrivals
-                           if a.state != "hidden"], frames / fps)
+                           if a.state not in ABSENT], frames / fps)
             render_film(engine, args.out, frames / fps, cues)
     finally:
         engine.close()
@@ -231,7 +233,7 @@ def replay(config: Config, args: argparse.Namespace) -> int:
     engine = Engine(config, OffscreenSurface(args.size or config.display.size),
                     FixedClock(config.display.fps), live=False)
     try:
-        entries = {e.id: e for e in engine.journal.contributions() if e.state != "hidden"}
+        entries = {e.id: e for e in engine.journal.contributions() if e.state not in ABSENT}
         changes = [] if args.scene else engine.journal.events()
         moments = [e.at for e in entries.values()] + [at for at, _, _ in changes]
         try:
@@ -285,7 +287,7 @@ def render_sound(config: Config, out: Path, seconds: float) -> int:
     journal = Journal(config.paths.data / "journal.sqlite")
     intake = Intake(config, journal)
     try:
-        shown = [a.contribution for a in intake.restore() if a.state != "hidden"]
+        shown = [a.contribution for a in intake.restore() if a.state not in ABSENT]
     finally:
         intake.stop()
         journal.close()

@@ -34,6 +34,7 @@ PARCOURS = {
     },
 }
 MOMENTS = ("jour 1 après-midi", "jour 2 matin")
+MIN_TOKEN = 12
 AUDIO_BACKENDS = ("auto", "portaudio", "jack", "manual", "offline", "none")
 
 
@@ -81,6 +82,24 @@ class OscConfig:
     subscribers: int = 8
     bind_retry_seconds: float = 10.0
     enabled: bool = True
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """The web door: participants' phones and the moderators' tablet."""
+
+    enabled: bool = False
+    host: str = "0.0.0.0"
+    port: int = 8080
+    public_url: str = ""
+    moderator_token: str = ""
+    premoderation: bool = True
+    max_upload_mb: int = 24
+    uploads_per_minute: float = 6.0
+    burst: int = 3
+    queue: int = 32
+    answer_seconds: float = 30.0
+    bind_retry_seconds: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -138,6 +157,7 @@ class Config:
     paths: PathsConfig = field(default_factory=PathsConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
     osc: OscConfig = field(default_factory=OscConfig)
+    web: WebConfig = field(default_factory=WebConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
     intake: IntakeConfig = field(default_factory=IntakeConfig)
     event: EventConfig = field(default_factory=EventConfig)
@@ -295,6 +315,7 @@ def _check_values(config: Config, text: str) -> list[Problem]:
             ipaddress.ip_network(network, strict=False)
         except ValueError:
             complain("osc", "allow", f"{network!r} is not an address or CIDR range")
+    _check_web(config.web, complain)
     if config.audio.backend not in AUDIO_BACKENDS:
         expected = ", ".join(AUDIO_BACKENDS)
         complain("audio", "backend", f"{config.audio.backend!r} is unknown; expected {expected}")
@@ -339,3 +360,19 @@ def _check_values(config: Config, text: str) -> list[Problem]:
                          f"parcours {name!r}: {sequence} = {theme!r} is not a sequence and a "
                          "theme of [event]")
     return problems
+
+
+def _check_web(web: WebConfig, complain: typing.Callable[[str, str, str], None]) -> None:
+    """The web door's values; a door without a long enough token is not opened."""
+    if not 0 <= web.port <= 65535:
+        complain("web", "port", f"{web.port} is not a TCP port; expected 0..65535")
+    if web.enabled and len(web.moderator_token) < MIN_TOKEN:
+        complain("web", "moderator_token", f"expected at least {MIN_TOKEN} characters "
+                 "(moderators type it once on their tablet); the web door needs one")
+    if web.public_url and not web.public_url.startswith(("http://", "https://")):
+        complain("web", "public_url", f"{web.public_url!r} is not an http:// or https:// "
+                 "address (what the QR code says)")
+    for key in ("max_upload_mb", "uploads_per_minute", "burst", "queue", "answer_seconds",
+                "bind_retry_seconds"):
+        if getattr(web, key) <= 0:
+            complain("web", key, "expected a positive number")

@@ -8,7 +8,6 @@ sidecar of tags) so they are archived and journaled exactly like dropped ones.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import os
@@ -31,8 +30,8 @@ from engine.control import (
 )
 from engine.control.model import ParamKey
 from engine.control.routes import LAYER_CONTROLS, TRANSPORT_PARAMS
+from engine.control.strokes import stroke_svg
 from engine.intake.tags import match
-from engine.world.contribution import Point
 from engine.world.scene import Scene, layer_inputs
 
 if TYPE_CHECKING:
@@ -219,16 +218,6 @@ def sidecar(words: tuple[str, ...], engine: Engine, origin: str) -> dict[str, An
     if keywords:
         tags["keywords"] = keywords
     return tags
-
-
-def stroke_svg(points: tuple[Point, ...]) -> str:
-    """A tablet stroke as a small SVG: pressure sets each segment's width."""
-    segments = "".join(
-        f'<line x1="{a[0] * 1000:.1f}" y1="{a[1] * 1000:.1f}" x2="{b[0] * 1000:.1f}" '
-        f'y2="{b[1] * 1000:.1f}" stroke-width="{2 + 14 * b[2]:.1f}"/>'
-        for a, b in itertools.pairwise(points))
-    return ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1000 1000">'
-            f'<g stroke="#f4e6c8" stroke-linecap="round">{segments}</g></svg>\n')
 
 
 def write_then_rename(path: Path, text: str) -> None:

@@ -76,3 +76,13 @@ class Strokes:
 
     def _name(self, sender: str) -> str:
         return f"{sender}#{next(self.numbers)}"
+
+
+def stroke_svg(*strokes: tuple[Point, ...]) -> str:
+    """Tablet or finger strokes as a small SVG: pressure sets each segment's width."""
+    segments = "".join(
+        f'<line x1="{a[0] * 1000:.1f}" y1="{a[1] * 1000:.1f}" x2="{b[0] * 1000:.1f}" '
+        f'y2="{b[1] * 1000:.1f}" stroke-width="{2 + 14 * b[2]:.1f}"/>'
+        for points in strokes for a, b in itertools.pairwise(points))
+    return ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1000 1000">'
+            f'<g stroke="#f4e6c8" stroke-linecap="round">{segments}</g></svg>\n')

@@ -20,7 +20,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -111,6 +111,8 @@ class Intake:
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.live = False
+        self.listeners: list[Callable[[str], None]] = []  # told each inbox file looked at
+        self.taking: set[Path] = set()  # paths a thread is processing now
 
     # -- running live -------------------------------------------------------------------
 
@@ -145,9 +147,25 @@ class Intake:
             except queue.Empty:
                 self._recheck_orphans()
                 continue
-            message = self.guarded(dropped.path, worker)
+            with self.lock:
+                if dropped.path in self.taking:
+                    continue  # handed over and seen by the watcher too: taken once
+                self.taking.add(dropped.path)
+            try:
+                message = self.guarded(dropped.path, worker)
+            finally:
+                with self.lock:
+                    self.taking.discard(dropped.path)
             if message is not None:
                 self.messages.put(message)
+            source = readable(dropped.path.relative_to(self.inbox))
+            for listener in self.listeners:
+                listener(source)
+
+    def hand(self, path: Path) -> None:
+        """Take an inbox file now, without waiting for it to settle: its writer says it is
+        whole (the web door, which renames it in once written and synced)."""
+        self.dropped.put(Dropped(path))
 
     def _poll_moderation(self) -> None:
         seen = self.journal.last_moderation()
@@ -243,7 +261,7 @@ class Intake:
             decoded = worker.decode(path, preview=preview)
         except Refusal as refusal:
             return self.refuse(path, str(refusal), id, sidecar)
-        tags, unknown = self._tags(path, decoded, sidecar)
+        tags, unknown, state = self._tags(path, decoded, sidecar)
         contribution = replace(decoded, id=id, name=readable(Path(path.name)), tags=tags)
         stored = self.archive.store(path, sha)
         if sidecar is not None:
@@ -252,7 +270,7 @@ class Intake:
         try:
             seq = self.journal.accept(id, contribution.kind, contribution.name, source, tags,
                                       str(stored.relative_to(self.config.paths.data)),
-                                      contribution.note)
+                                      state, contribution.note)
         except sqlite3.IntegrityError:  # the same bytes, taken by the other intake thread
             existing = self.journal.accepted(id)
             assert existing is not None
@@ -264,8 +282,8 @@ class Intake:
         log.info("taken: %s (%s) as %s%s", source, contribution.kind, id,
                  f"; {contribution.note}" if contribution.note else "")
         if not preview:
-            return Arrived(contribution)
-        self.messages.put(Arrived(contribution))
+            return Arrived(contribution, state)
+        self.messages.put(Arrived(contribution, state))
         return self._complete(contribution, stored, worker)
 
     def _complete(self, shown: Contribution, stored: Path, worker: DecoderWorker
@@ -294,15 +312,19 @@ class Intake:
         return None
 
     def _tags(self, path: Path, decoded: Contribution, sidecar: Path | None
-              ) -> tuple[Tags, list[str]]:
+              ) -> tuple[Tags, list[str], str]:
+        """Its tags, what was not understood, and its first state (pending when its
+        sidecar holds it for a moderator)."""
         event = self.config.event
         folders, unknown = from_folders(path, self.inbox, event)
         layers = [dict(event.defaults), folders]
+        state = "shown"
         if sidecar is not None:
             values, problems = read_sidecar(sidecar, event)
+            state = values.pop("moderation", state)
             layers.append(values)
             unknown += problems
-        return combine(decoded.tags, layers), unknown
+        return combine(decoded.tags, layers), unknown, state
 
     def _sidecar(self, path: Path, final: bool) -> Message | None:
         main = path.with_name(path.stem)

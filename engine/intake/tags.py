@@ -2,7 +2,8 @@
 
 In rising priority: the event's defaults (`[event.defaults]`), the sub-folders it was
 dropped in (`inbox/democratie/possibles/photo.jpg`), a sidecar beside it
-(`photo.jpg.toml` or `photo.jpg.json`), and the arguments of an OSC message. Names are
+(`photo.jpg.toml` or `photo.jpg.json`, where `moderation = "pending"` also holds it for a
+moderator), and the arguments of an OSC message. Names are
 matched against the event's vocabulary without regard to case or accents, so a
 transcripteur can type `democratie` for `démocratie`; what matches nothing is reported.
 """
@@ -86,6 +87,8 @@ def from_values(values: dict[str, Any], event: EventConfig, origin: str
                 found["keywords"] = tuple(w.strip() for w in words if w.strip())
             else:
                 unknown.append(f"{origin} keywords must be a list of words")
+        elif key == "moderation" and value == "pending":
+            found[key] = value  # waits for a moderator (the web door's pre-moderation)
         elif key in FREE_FIELDS and isinstance(value, str):
             found[key] = value.strip()[:120]
         elif key in vocabularies(event) and isinstance(value, str):

@@ -19,7 +19,7 @@ from typing import Any
 
 from engine.world.contribution import Tags
 
-STATES = ("shown", "hidden", "pinned")
+STATES = ("shown", "hidden", "pinned", "pending", "rejected")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS entries (
     cleared INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX IF NOT EXISTS accepted_once ON entries(id) WHERE outcome = 'accepted';
+CREATE INDEX IF NOT EXISTS by_source ON entries(source);
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     at REAL NOT NULL,
@@ -50,9 +51,23 @@ CREATE TABLE IF NOT EXISTS places (
 CREATE TABLE IF NOT EXISTS moderation (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('shown', 'hidden', 'pinned')),
-    at REAL NOT NULL
+    state TEXT NOT NULL CHECK (state IN ('shown', 'hidden', 'pinned', 'pending', 'rejected')),
+    at REAL NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
 );
+"""
+# Journals written before pre-moderation had three states and no reason.
+MIGRATE_MODERATION = """
+ALTER TABLE moderation RENAME TO moderation_before;
+CREATE TABLE moderation (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('shown', 'hidden', 'pinned', 'pending', 'rejected')),
+    at REAL NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO moderation (seq, id, state, at) SELECT seq, id, state, at FROM moderation_before;
+DROP TABLE moderation_before;
 """
 
 
@@ -103,6 +118,10 @@ class Journal:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        table = self.db.execute("SELECT sql FROM sqlite_master WHERE name = 'moderation'"
+                                ).fetchone()[0]
+        if "pending" not in table:
+            self.db.executescript("BEGIN;" + MIGRATE_MODERATION + "COMMIT;")
 
     def close(self) -> None:
         with self.lock:
@@ -114,12 +133,25 @@ class Journal:
             return int(cursor.lastrowid or 0)
 
     def accept(self, id: str, kind: str, name: str, source: str, tags: Tags,
-               archive: str, reason: str = "") -> int:
-        """An accepted file; `reason` says what of it was left out, if anything."""
-        return self._write(
-            "INSERT INTO entries (id, kind, name, source, outcome, reason, tags, archive, at) "
-            "VALUES (?, ?, ?, ?, 'accepted', ?, ?, ?, ?)",
-            (id, kind, name, source, reason, tags_json(tags), archive, time.time()))
+               archive: str, state: str = "shown", reason: str = "") -> int:
+        """The entry, and (in the same transaction) a first state other than shown;
+        `reason` says what of the file was left out, if anything."""
+        now = time.time()
+        with self.lock:
+            self.db.execute("BEGIN")
+            try:
+                seq = self.db.execute(
+                    "INSERT INTO entries (id, kind, name, source, outcome, reason, tags, "
+                    "archive, at) VALUES (?, ?, ?, ?, 'accepted', ?, ?, ?, ?)",
+                    (id, kind, name, source, reason, tags_json(tags), archive, now)).lastrowid
+                if state != "shown":
+                    self.db.execute("INSERT INTO moderation (id, state, at) VALUES (?, ?, ?)",
+                                    (id, state, now))
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        return int(seq or 0)
 
     def refuse(self, id: str, name: str, source: str, reason: str, kind: str = "") -> int:
         return self._write(
@@ -144,13 +176,32 @@ class Journal:
         """The inbox file of entry `seq` is gone: its job is finished."""
         self._write("UPDATE entries SET cleared = 1 WHERE seq = ?", (seq,))
 
-    def moderate(self, id: str, state: str) -> None:
+    def moderate(self, id: str, state: str, reason: str = "") -> None:
         if state not in STATES:
             raise ValueError(f"state {state!r} is not one of {', '.join(STATES)}")
         if self.accepted(id) is None:
             raise KeyError(f"no contribution {id!r} in the journal")
-        self._write("INSERT INTO moderation (id, state, at) VALUES (?, ?, ?)",
-                    (id, state, time.time()))
+        self._write("INSERT INTO moderation (id, state, at, reason) VALUES (?, ?, ?, ?)",
+                    (id, state, time.time(), reason))
+
+    def moderation_reason(self, id: str) -> str:
+        """Why contribution `id` has its current state (a rejection's reason)."""
+        with self.lock:
+            row = self.db.execute("SELECT reason FROM moderation WHERE id = ? "
+                                  "ORDER BY seq DESC LIMIT 1", (id,)).fetchone()
+        return row[0] if row else ""
+
+    def latest(self, source: str) -> Entry | None:
+        """The newest entry of the inbox file `source` (what became of it)."""
+        found = self._entries("WHERE e.seq = (SELECT MAX(seq) FROM entries WHERE source = ?)",
+                              (source,))
+        return found[0] if found else None
+
+    def recent(self, count: int) -> list[Entry]:
+        """The newest `count` entries, newest first (the moderators' arrivals)."""
+        found = self._entries("WHERE e.seq > (SELECT COALESCE(MAX(seq), 0) FROM entries) - ?",
+                              (count,))
+        return found[::-1]
 
     def record(self, events: list[tuple[float, str, dict[str, Any]]]) -> None:
         """Scene switches and live parameter changes, in one transaction (one fsync),

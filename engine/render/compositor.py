@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import moderngl
@@ -17,6 +18,7 @@ from engine.clock import Tick
 from engine.problems import Problem
 from engine.render.constellation import Constellation
 from engine.render.glyphs import GlyphAtlas, layout
+from engine.render.invitation import Invitation
 from engine.render.library import LoadedShader, ShaderLibrary
 from engine.render.media import PictureLayer
 from engine.render.paint import PaintLayer
@@ -26,7 +28,7 @@ from engine.render.text import STRIDE, TextBatch, instances
 from engine.render.threads import Threads
 from engine.world.carte import Carte, Placed
 from engine.world.contribution import Contribution
-from engine.world.scene import CONTRIBUTION_INPUTS, LayerSpec, Scene
+from engine.world.scene import CONTRIBUTION_INPUTS, INVITATION_INPUTS, LayerSpec, Scene
 
 BLEND_FUNCS = {
     "normal": (moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA),
@@ -96,7 +98,7 @@ class ContributionCards:
             placed = carte.placed[index]
             state = carte.states[placed.contribution.id]
             text = card_text(placed.contribution)
-            if state == "hidden" or not text:
+            if placed.contribution.id in carte.hidden or not text:  # hidden, pending…
                 continue
             if index < old and state != "pinned":
                 text = abbreviated(text)
@@ -122,7 +124,8 @@ class Compositor:
     def __init__(self, ctx: moderngl.Context, shaders: ShaderLibrary, atlas: GlyphAtlas,
                  text_size: float, picture_slots: int = 256,
                  gpu_budget_mb: float = 192.0,
-                 reload: Callable[[str], Contribution | None] = lambda id: None) -> None:
+                 reload: Callable[[str], Contribution | None] = lambda id: None,
+                 invitation: str = "") -> None:
         self.ctx = ctx
         self.shaders = shaders
         self.cards = ContributionCards(ctx, atlas, text_size)
@@ -130,6 +133,7 @@ class Compositor:
         self.threads = Threads(ctx)
         self.paint = PaintLayer(ctx)
         self.constellation = Constellation(ctx, atlas, text_size)
+        self.invitation = Invitation(ctx, invitation, Path(atlas.font.path))
         self.overlay = TextBatch(ctx, atlas)
         self.overlay_text = ""
         self.scratch: dict[str, FrameTarget] = {}
@@ -217,6 +221,10 @@ class Compositor:
                 self.constellation.draw(resolution, tick.time, layer.opacity * params["keywords"],
                                         params["drift"], inputs.view)
             return
+        if layer.kind == "invitation":
+            self.invitation.draw(resolution, {i.name: i.default for i in INVITATION_INPUTS}
+                                 | dict(layer.params), layer.opacity)
+            return
         loaded = self.shaders.get(layer.shader or "")
         if loaded is None:
             return
@@ -263,7 +271,7 @@ class Compositor:
     def place(self, placed: Placed, carte: Carte, contribution: Contribution) -> None:
         """A new contribution on the carte (`contribution` with its arrays): pictures
         claim a slot now and upload soon; drawings with strokes are inked."""
-        if not self.paint.add(placed):
+        if not self.paint.add(placed, placed.contribution.id in carte.hidden):
             self.pictures.add(placed, lambda id: carte.states.get(id) == "pinned",
                               contribution)
 
@@ -271,6 +279,7 @@ class Compositor:
         for frame in self.scratch.values():
             frame.release()
         self.paint.release()
+        self.invitation.release()
         self.constellation.release()
         self.threads.release()
         self.pictures.release()

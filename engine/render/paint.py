@@ -69,14 +69,18 @@ class PaintLayer:
     def clear(self) -> None:
         self.fbo.clear(0.0, 0.0, 0.0, 0.0)
 
-    def add(self, placed: Placed) -> bool:
-        """Queue a drawing's strokes; True when it is painted here (not as a picture)."""
+    def add(self, placed: Placed, hidden: bool = False) -> bool:
+        """Queue a drawing's strokes (a hidden one, e.g. waiting for a moderator, is kept
+        to be inked when shown); True when it is painted here (not as a picture)."""
         contribution = placed.contribution
         if not contribution.strokes or contribution.id in self.painted:
             return bool(contribution.strokes)
         strokes = segments(contribution.strokes, (placed.x, placed.y), PICTURE_HALF * SETTLED)
         self.painted[contribution.id] = strokes
-        self.pending.extend(strokes)
+        if hidden:
+            self.hidden.add(contribution.id)
+        else:
+            self.pending.extend(strokes)
         return True
 
     def live(self, stroke: str, points: tuple[Point, ...], view: tuple[float, ...],

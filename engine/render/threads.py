@@ -39,8 +39,7 @@ class Threads:
         rows = []
         for a, b in carte.links:
             first, second = carte.placed[a], carte.placed[b]
-            if "hidden" in (carte.states[first.contribution.id],
-                            carte.states[second.contribution.id]):
+            if first.contribution.id in carte.hidden or second.contribution.id in carte.hidden:
                 continue
             digest = hashlib.sha256(second.contribution.id.encode()).digest()
             bend = digest[0] / 127.5 - 1.0

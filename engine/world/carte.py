@@ -34,6 +34,9 @@ class Placed:
     born: float
 
 
+ABSENT = ("hidden", "pending", "rejected")  # placed and kept, never drawn
+
+
 class Carte:
     """Contributions in arrival order, each placed once; `version` counts changes."""
 
@@ -102,8 +105,8 @@ class Carte:
         return True
 
     def _file(self, id: str, state: str) -> None:
-        for group, name in ((self.hidden, "hidden"), (self.pinned, "pinned")):
-            if state == name:
+        for group, names in ((self.hidden, ABSENT), (self.pinned, ("pinned",))):
+            if state in names:
                 group.add(id)
             else:
                 group.discard(id)

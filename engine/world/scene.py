@@ -11,6 +11,12 @@
     [[layers]]
     kind = "contributions"    # the contributions as text cards
     [[layers]]
+    kind = "invitation"       # a QR code of [web] public_url and the address, to join
+    [layers.params]
+    x = 0.88                  # its centre, in screen fractions (y down), and its height
+    y = 0.78
+    size = 0.36
+    [[layers]]
     kind = "post"             # a full-screen shader reading `inputImage` (what is below)
     shader = "post-lueur"
     [transition]              # how this scene arrives when switched to
@@ -52,7 +58,13 @@ CONTRIBUTION_INPUTS = (
     ShaderInput("threads", "float", 1.0, 0.0, 1.0, "Threads"),
     ShaderInput("keywords", "float", 1.0, 0.0, 1.0, "Keyword constellation"),
 )
-LAYER_KINDS = ("field", "contributions", "post")
+# The invitation layer (a QR code of [web] public_url): where it sits and how tall.
+INVITATION_INPUTS = (
+    ShaderInput("x", "float", 0.88, 0.0, 1.0, "Centre x (screen fraction)"),
+    ShaderInput("y", "float", 0.78, 0.0, 1.0, "Centre y (screen fraction, down)"),
+    ShaderInput("size", "float", 0.36, 0.05, 1.0, "Height (screen fraction)"),
+)
+LAYER_KINDS = ("field", "contributions", "post", "invitation")
 SHADED_KINDS = ("field", "post")
 
 
@@ -90,6 +102,8 @@ def layer_inputs(spec: LayerSpec, shaders: ShaderLookup) -> tuple[ShaderInput, .
     """The parameters a layer accepts: its shader's inputs or the built-in ones."""
     if spec.kind == "contributions":
         return CONTRIBUTION_INPUTS
+    if spec.kind == "invitation":
+        return INVITATION_INPUTS
     source = shaders(spec.shader) if spec.shader else None
     return source.inputs if source else ()
 
