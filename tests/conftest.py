@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -74,3 +75,9 @@ def set_config(config: Path, section: str, key: str, value: str) -> None:
     else:
         raise KeyError(f"[{section}] {key} not in {config}")
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def figure(name: str, fallback: Path) -> Path:
+    """Where a test writes a picture a person looks at: `docs/` when `CARTE_DOCS=1`
+    (to refresh the committed figures), else beside the test's own files."""
+    return ROOT / "docs" / name if os.environ.get("CARTE_DOCS") == "1" else fallback / name

@@ -11,7 +11,7 @@ import segno
 
 from engine.render.glyphs import default_font
 from engine.render.invitation import invitation_card, short_address
-from tests.conftest import ROOT, set_config
+from tests.conftest import figure, set_config
 from tests.engines import make_engine
 
 URL = "http://10.0.0.2:8080/"
@@ -46,7 +46,7 @@ def test_the_projection_invites_where_the_scene_says_and_hides_on_demand(project
         for _ in range(3):
             engine.step()
         shown = engine.target.pixels().copy()
-        engine.target.save_png(ROOT / "docs" / "invitation.png")
+        engine.target.save_png(figure("invitation.png", project.parent))
         spot = corner(shown)
         assert (spot.mean(axis=2) > 200).mean() > 0.3  # the paper of the card
         assert (spot.mean(axis=2) < 60).mean() > 0.1   # the code's modules

@@ -10,12 +10,11 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.cdp import CHROMIUM, Page, chromium
-from tests.conftest import ROOT
+from tests.conftest import figure
 from tests.engines import step_until
 from tests.test_web import TOKEN, started
 from tests.web_client import Client
 
-DOCS = ROOT / "docs"
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
 
@@ -39,7 +38,7 @@ async def touch_line(page: Page, points: list[tuple[float, float]]) -> None:
     await page.send("Input.dispatchTouchEvent", type="touchEnd", touchPoints=[])
 
 
-async def participate(page: Page, base: str, photo: Path) -> None:
+async def participate(page: Page, base: str, photo: Path, shots: Path) -> None:
     await page.send("Page.navigate", url=base + "/")
     await page.until("document.readyState === 'complete' && !!document.getElementById('dessin')")
     await page.evaluate("document.querySelector('input[value=strokes]').click()")
@@ -59,7 +58,7 @@ async def participate(page: Page, base: str, photo: Path) -> None:
     await page.evaluate("document.getElementById('auteur').value = 'Léa <b>régie</b>';"
                         "document.getElementById('theme').value = 'datas'")
     await page.evaluate("window.scrollTo(0, 0)")
-    await page.screenshot(DOCS / "web-participant.png")
+    await page.screenshot(figure("web-participant.png", shots))
     await page.evaluate("document.getElementById('envoyer').click()")
     await page.until("document.getElementById('message').textContent.startsWith('Reçu')")
     await page.evaluate("document.querySelector('input[value=photo]').click()")
@@ -73,10 +72,10 @@ async def participate(page: Page, base: str, photo: Path) -> None:
     await page.until("[...document.querySelectorAll('#envois .etat')]"
                      ".every((e) => e.textContent.includes('attente'))")
     await page.evaluate("document.getElementById('envois').scrollIntoView()")
-    await page.screenshot(DOCS / "web-participant-sent.png")
+    await page.screenshot(figure("web-participant-sent.png", shots))
 
 
-async def moderate(page: Page, base: str) -> None:
+async def moderate(page: Page, base: str, shots: Path) -> None:
     await page.send("Emulation.setDeviceMetricsOverride", width=1180, height=820,
                     deviceScaleFactor=1, mobile=False)
     await page.send("Page.navigate", url=base + "/moderation")
@@ -93,7 +92,7 @@ async def moderate(page: Page, base: str) -> None:
     await page.until("document.querySelectorAll('#arrivees li').length === 1")
     await page.until("[...document.querySelectorAll('img')]"
                      ".every((i) => i.complete && i.naturalWidth > 0)")
-    await page.screenshot(DOCS / "web-moderation.png")
+    await page.screenshot(figure("web-moderation.png", shots))
     await page.evaluate(accept)
     await page.until("document.querySelectorAll('#attente li').length === 0")
 
@@ -105,8 +104,8 @@ def test_a_phone_contributes_and_the_tablet_approves(project: Path, tmp_path: Pa
 
         async def session() -> list[str]:
             async with chromium(tmp_path / "profile") as page:
-                await participate(page, base, photo)
-                await moderate(page, base)
+                await participate(page, base, photo, tmp_path)
+                await moderate(page, base, tmp_path)
                 return page.errors()
         errors = Client.run(client, session(), seconds=180)
         entries = {e.kind: e for e in engine.journal.contributions()}
