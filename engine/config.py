@@ -100,6 +100,7 @@ class AudioConfig:
     retry_seconds: float = 30.0
     probe_seconds: float = 5.0
     loudness: float = -23.0
+    loudness_reach: float = 12.0
     fade_seconds: float = 1.5
 
 
@@ -316,6 +317,8 @@ def _check_values(config: Config, text: str) -> list[Problem]:
             complain("audio", key, "expected a positive number of seconds")
     if not -40 <= config.audio.loudness <= -6:
         complain("audio", "loudness", "expected -40..-6 LUFS (-23 for a venue, EBU R128)")
+    if not 0 <= config.audio.loudness_reach <= 24:
+        complain("audio", "loudness_reach", "expected 0..24 dB (0 plays the module as composed)")
     if not 0 <= config.audio.fade_seconds <= 30:
         complain("audio", "fade_seconds", "expected 0..30 seconds")
     intake = config.intake

@@ -46,6 +46,8 @@ QUEUE = 12
 MAX_NOTES = 14
 MARKS = 4
 MARK_GAP = 0.09  # marks of a burst fall on this grid, never on top of each other
+VOICE_GAIN = 2.0  # contributed sounds sit this far over the loudness the kit gives them
+MARK_FLOOR = 1400.0  # Hz: no mark lower, where the beds are dense
 KEY_GAIN = 60.0  # the sidechain ducks fully once a sound's envelope passes about -36 dBFS
 
 
@@ -89,9 +91,9 @@ KINDS = {
     "image": Kind(tuple(1.0 / n for n in range(1, 13)), mark=0.3, gain=0.8),  # a bowed pad
     "animation": Kind(tuple(1.0 / n if n % 2 else 0.0 for n in range(1, 14)), octave=1,
                       mark=0.2),  # reeds that flicker
-    "drawing": Kind((1, 0.12, 0.04), octave=1, mark=0.3, gain=1.5),  # a whistle
+    "drawing": Kind((1, 0.7, 0.5, 0.2, 0.1), octave=1, mark=0.3, gain=1.5),  # a bowed whistle
     "data": Kind((1, 0, 0, 0, 0, 0.6, 0, 0.5, 0, 0.4), mark=0.08, gain=2.0),  # electric blips
-    "sound": Kind((1, 0.8, 0.6, 0.5, 0.4, 0.3, 0.25, 0.2), mark=0.12),  # a breath
+    "sound": Kind((1, 0, 0.8, 0, 0.6, 0, 0.5, 0, 0.4), mark=0.15),  # a knock
 }
 KINDS["video"] = KINDS["animation"]
 
@@ -146,18 +148,23 @@ def chord(palette: tuple[tuple[float, float, float], ...], colour: Colour, seed:
           pulse: float = 0.0) -> list[Phrase]:
     """A palette as a rolled chord, struck then held: hue chooses the degree, lightness
     the octave, saturation the loudness; each colour on its own voice and place. The
-    roll's pace follows the contribution (`seed`); `pulse` (Hz) makes it flicker."""
+    roll's pace, direction, places and voicing (a third up or not) follow the contribution
+    (`seed`), so two pictures of one palette differ; `pulse` (Hz) makes it flicker."""
     phrases = []
     gap = 0.06 + 0.03 * (seed % 5)
+    turn = (seed >> 3) % 97 / 97.0
+    colours = list(palette[:4])
+    if seed & 4:
+        colours.reverse()
     t = np.linspace(0.0, 5.5, POINTS)
-    for i, (r, g, b) in enumerate(palette[:4]):
+    for i, (r, g, b) in enumerate(colours):
         hue, lightness, saturation = colorsys.rgb_to_hls(r, g, b)
-        degree = round(hue * 6) + (7 if lightness > 0.6 else 0)
+        degree = round(hue * 6) + (7 if lightness > 0.6 else 0) + 2 * ((seed >> (10 + i)) & 1)
         note = Note(gap * i, 4.5, pitch(colour, degree), 0.25 + 0.3 * saturation)
         freq, amp = line([note], 5.5, attack=0.03)
         if pulse > 0:
             amp = amp * (0.65 + 0.35 * np.cos(2 * np.pi * pulse * t + i))
-        phrases.append(Phrase(5.5, freq, amp, np.array([0.15 + 0.7 * hue])))
+        phrases.append(Phrase(5.5, freq, amp, np.array([0.15 + 0.7 * ((hue + turn) % 1.0)])))
     return phrases
 
 
@@ -176,7 +183,7 @@ def contour(series: tuple[tuple[str, tuple[float, ...]], ...], colour: Colour) -
 
 def glissandi(strokes: tuple[tuple[tuple[float, float, float], ...], ...],
               colour: Colour) -> list[Phrase]:
-    """Each stroke (up to three) a glissando: height is pitch (two octaves), pressure is
+    """Each stroke (up to three) a glissando: height is pitch (an octave and a bit), pressure is
     loudness, left-right is place; longer strokes last longer."""
     phrases = []
     for stroke in strokes[:3]:
@@ -186,21 +193,26 @@ def glissandi(strokes: tuple[tuple[tuple[float, float, float], ...], ...],
         x, y, pressure = np.clip(points, 0.0, 1.0).T
         length = float(np.hypot(np.diff(x), np.diff(y)).sum())
         seconds = float(np.clip(1.0 + 2.0 * length, 1.2, 5.0))
-        edges = np.minimum(1.0, np.minimum(np.arange(len(x)), np.arange(len(x))[::-1]) / 2.0)
-        amp = (0.15 + 0.4 * pressure) * edges
+        along = np.linspace(0.0, 1.0, POINTS)
+        edges = np.minimum(1.0, np.minimum(along / 0.03, (1.0 - along) / 0.15))
+        amp = (0.15 + 0.4 * np.interp(along, np.linspace(0.0, 1.0, len(x)), pressure)) * edges
         height = np.interp(np.linspace(0, len(y) - 1, POINTS), np.arange(len(y)), 1.0 - y)
         vibrato = 1.0 + 0.012 * np.sin(2 * np.pi * 5.5 * np.linspace(0.0, seconds, POINTS))
-        phrases.append(Phrase(seconds, pitch(colour, 0) * 2.0 ** (height * 2.0) * vibrato,
+        phrases.append(Phrase(seconds, pitch(colour, 0) * 2.0 ** (height * 1.2) * vibrato,
                               amp, x))
     return phrases
 
 
 def mark(c: Contribution, colour: Colour, kind: Kind, pan: float, seed: int) -> Phrase:
-    """The arrival itself: one struck note (3 ms attack) in the kind's timbre, its degree
-    from the contribution's content, then it rings for the kind's length."""
-    note = Note(0.0, kind.mark, pitch(colour, seed % 7 + 7), 1.0)
-    freq, amp = line([note], kind.mark + 0.02, points=256, attack=0.003)
-    return Phrase(kind.mark + 0.02, freq, amp, np.array([pan]))
+    """The arrival itself: one struck note (3 ms attack) in the kind's timbre, two octaves
+    over the theme's register (an attack is heard where the bed is thin), its degree from
+    the contribution's content, then it rings for the kind's length."""
+    freq = pitch(colour, seed % 7 + 14) * 2.0 ** -kind.octave
+    while freq * 2.0 ** kind.octave < MARK_FLOOR:  # as heard, after the kind's shift
+        freq *= 2.0
+    note = Note(0.0, kind.mark, freq, 1.0)
+    curve, amp = line([note], kind.mark + 0.02, points=256, attack=0.003)
+    return Phrase(kind.mark + 0.02, curve, amp, np.array([pan]))
 
 
 def phrases(c: Contribution, colour: Colour, pan: float, seed: int) -> list[Phrase]:
@@ -259,18 +271,21 @@ class Paysage:
                        mul=ctx.param("bed"))
         voices = pyo.Mix([v.output for v in self.pool.voices] + [c.blur for c in self.clips],
                          voices=ctx.channels, mul=ctx.param("gestures") * 0.45)
-        marks = pyo.Mix([v.output for v in self.marks.voices], voices=ctx.channels,
-                        mul=ctx.param("gestures") * 0.4)
-        self.dry = beds + voices + marks
+        self.marked = pyo.Mix([v.output for v in self.marks.voices], voices=ctx.channels,
+                              mul=ctx.param("gestures") * 0.45)
+        self.dry = beds + voices + self.marked
         self.reverb = pyo.WGVerb(self.dry, feedback=0.85, cutoff=5000, bal=ctx.param("space"))
         cutoff = pyo.Scale(ctx.param("brightness"), outmin=1500, outmax=14000, exp=2.0)
         self.key = pyo.Follower2(pyo.Mix([c.once for c in self.clips], voices=1),
                                  risetime=0.01, falltime=0.8)
-        self.duck = 1.0 - pyo.Clip(self.key * KEY_GAIN, 0.0, 1.0) * ctx.param("duck")
+        self.keyed = pyo.Clip(self.key * KEY_GAIN, 0.0, 1.0)
+        self.duck = 1.0 - self.keyed * ctx.param("duck")
         self.rest = pyo.Tone(self.reverb, freq=cutoff, mul=self.duck)
         self.voice = pyo.Mix([c.voice for c in self.clips], voices=ctx.channels,
-                             mul=ctx.param("voices"))
-        self.output = self.rest + self.voice
+                             mul=ctx.param("voices") * VOICE_GAIN)
+        # marks duck half as deep: an arrival during a voice is still an event
+        self.mark_duck = 1.0 - self.keyed * (ctx.param("duck") * 0.5)
+        self.output = self.rest + self.voice + self.marked * self.mark_duck
         self.queue: deque[Contribution] = deque(maxlen=QUEUE)
         self.next_at = 0.0
         self.mark_queue: deque[Contribution] = deque(maxlen=MARKS)

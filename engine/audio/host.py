@@ -70,7 +70,7 @@ class Soundscape:
         self.last_rebuild = -math.inf
         self.last_poll = time.monotonic()
         self.started = False
-        self.leveller = Leveller(self.options.loudness)
+        self.leveller = Leveller(self.options.loudness, self.options.loudness_reach)
         self.metered = 0
         self.fade_done = 0
 

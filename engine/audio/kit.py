@@ -15,7 +15,7 @@ from typing import Generic, Protocol, TypeVar
 import numpy as np
 import pyo
 
-from engine.audio.loudness import mono_loudness
+from engine.audio.loudness import high_pass, mono_loudness
 from engine.world.contribution import Clip
 
 POINTS = 1024  # curve resolution: about 6 ms over a 6 s gesture
@@ -161,20 +161,8 @@ class CurveVoice:
         self.gain.value = 0.0
 
 
-RUMBLE_HZ = 80.0  # below this a contributed sound carries handling noise and wind, not voice
 VOICE_LUFS = -18.0  # where `prepare` puts a contributed sound
 VOICE_PEAK = 0.8  # and the ceiling its peaks are limited to (-2 dBFS)
-
-
-def high_pass(samples: np.ndarray, rate: int, corner: float = RUMBLE_HZ) -> np.ndarray:
-    """DC and rumble removed: a 4th-order Butterworth magnitude applied without phase
-    shift (on the FFT), so a voice keeps its attacks."""
-    size = 1 << math.ceil(math.log2(max(len(samples), 2) + rate // 10))
-    frequencies = np.fft.rfftfreq(size, 1.0 / rate)
-    response = np.zeros_like(frequencies)
-    above = frequencies > 0
-    response[above] = 1.0 / np.sqrt(1.0 + (corner / frequencies[above]) ** 8)
-    return np.fft.irfft(np.fft.rfft(samples, n=size) * response, n=size)[: len(samples)]
 
 
 def limit(samples: np.ndarray, rate: int, ceiling: float) -> np.ndarray:
@@ -195,7 +183,8 @@ def prepare(clip: Clip, sample_rate: int, frames: int, loudness: float = VOICE_L
             peak: float = VOICE_PEAK) -> np.ndarray | None:
     """A clip as a radio producer readies a voice: mono at `sample_rate`, DC and rumble
     removed, its silent head trimmed, brought to `loudness` LUFS from the loudness
-    measured at intake (measured here if it was not; at most +30 dB), peaks limited to
+    measured at intake (`mono_loudness`; measured here if it was not; at most +30 dB),
+    peaks limited to
     `peak`, at most `frames` long, edges faded over 5 ms; None when silent."""
     samples = np.asarray(clip.samples, dtype=np.float64).reshape(len(clip.samples), -1)
     samples = np.nan_to_num(samples.mean(axis=1))
@@ -207,7 +196,7 @@ def prepare(clip: Clip, sample_rate: int, frames: int, loudness: float = VOICE_L
         return None
     measured = clip.loudness
     if measured is None or not math.isfinite(measured):
-        measured = mono_loudness(samples, sample_rate)
+        measured = mono_loudness(samples[:, None], sample_rate)
     samples = high_pass(samples, sample_rate)
     loudest = float(np.abs(samples).max())
     if measured is None or loudest <= 1e-6:

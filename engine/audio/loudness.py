@@ -20,6 +20,7 @@ RELATIVE_GATE = -10.0
 BLOCK = 0.4
 HOP = 0.1
 SILENT = -math.inf
+RUMBLE_HZ = 80.0  # below this a contributed sound carries handling noise and wind, not voice
 
 
 def _biquad(b: tuple[float, float, float], a: tuple[float, float, float],
@@ -119,8 +120,22 @@ class Leveller:
 
 
 def mono_loudness(samples: np.ndarray, rate: int) -> float | None:
-    """Integrated loudness of a sound's mono mix (how a soundscape places it in the
-    room): measured once at intake and kept with the contribution; None when silent."""
+    """Integrated loudness of a sound's mono mix without its rumble (as a soundscape
+    places it in the room, see `high_pass`): measured once at intake and kept with the
+    contribution; None when silent."""
     frames = np.asarray(samples, dtype=np.float64).reshape(len(samples), -1)
-    found = integrated(frames.mean(axis=1, keepdims=True), rate) if len(frames) else SILENT
+    if len(frames) == 0:
+        return None
+    found = integrated(high_pass(frames.mean(axis=1), rate)[:, None], rate)
     return found if math.isfinite(found) else None
+
+
+def high_pass(samples: np.ndarray, rate: int, corner: float = RUMBLE_HZ) -> np.ndarray:
+    """DC and rumble removed: a 4th-order Butterworth magnitude applied without phase
+    shift (on the FFT), so a voice keeps its attacks."""
+    size = 1 << math.ceil(math.log2(max(len(samples), 2) + rate // 10))
+    frequencies = np.fft.rfftfreq(size, 1.0 / rate)
+    response = np.zeros_like(frequencies)
+    above = frequencies > 0
+    response[above] = 1.0 / np.sqrt(1.0 + (corner / frequencies[above]) ** 8)
+    return np.fft.irfft(np.fft.rfft(samples, n=size) * response, n=size)[: len(samples)]
