@@ -11,6 +11,7 @@ Also `Leveller`: the master's slow loudness trim, from the blocks the master cap
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -49,12 +50,17 @@ def k_weighting(frequencies: np.ndarray, rate: int) -> np.ndarray:
     return shelf * high_pass
 
 
-def weighted(samples: np.ndarray, rate: int) -> np.ndarray:
-    """(frames, channels) K-weighted, same shape, float64."""
+@functools.lru_cache(maxsize=8)
+def _response(size: int, rate: int) -> np.ndarray:
+    return k_weighting(np.fft.rfftfreq(size, 1.0 / rate), rate)[:, None]
+
+
+def weighted(samples: np.ndarray, rate: int, pad: float = 1.0) -> np.ndarray:
+    """(frames, channels) K-weighted, same shape, float64; `pad` seconds of zeros keep
+    the filter's tail from wrapping round (a tenth of a second is already plenty)."""
     frames = samples.reshape(len(samples), -1).astype(np.float64)
-    size = 1 << math.ceil(math.log2(len(frames) + rate))
-    spectrum = np.fft.rfft(frames, n=size, axis=0)
-    spectrum *= k_weighting(np.fft.rfftfreq(size, 1.0 / rate), rate)[:, None]
+    size = 1 << math.ceil(math.log2(len(frames) + pad * rate))
+    spectrum = np.fft.rfft(frames, n=size, axis=0) * _response(size, rate)
     return np.fft.irfft(spectrum, n=size, axis=0)[: len(frames)]
 
 
@@ -63,10 +69,10 @@ def lufs(power: float) -> float:
     return -0.691 + 10.0 * math.log10(power) if power > 0.0 else SILENT
 
 
-def block_powers(samples: np.ndarray, rate: int) -> np.ndarray:
+def block_powers(samples: np.ndarray, rate: int, pad: float = 1.0) -> np.ndarray:
     """K-weighted mean square of every 400 ms block (75 % overlap), summed over channels
     (front channels weigh 1); a sound shorter than a block is one block."""
-    squares = weighted(samples, rate) ** 2
+    squares = weighted(samples, rate, pad) ** 2
     block, hop = int(BLOCK * rate), int(HOP * rate)
     if len(squares) <= block:
         return squares.mean(axis=0, keepdims=True).sum(axis=1) if len(squares) else np.zeros(0)
@@ -108,7 +114,7 @@ class Leveller:
         """Take one block of output (played with `applied_db` of trim); the new trim."""
         if len(samples) == 0:
             return self.trim
-        power = float(block_powers(samples, rate).mean()) * 10.0 ** (-applied_db / 10.0)
+        power = float(block_powers(samples, rate, pad=0.1).mean()) * 10.0 ** (-applied_db / 10.0)
         floor = max(10.0 ** ((ABSOLUTE_GATE + 0.691) / 10.0), self.power * 0.1)
         if power <= floor:
             return self.trim  # silence and pauses leave the level alone, as R128's gates do
