@@ -402,8 +402,8 @@ class Soundscape:
                     elapsed = at
                 if contribution is not None:
                     self.contribution(contribution)
-                elif self.master is not None:
-                    self.master.fade_out(max(fade - 2 * buffer, 0.001))
+                else:
+                    self.fade_out(max(fade - 2 * buffer, 0.001))
             chunks.append(self.process(seconds - elapsed))
             wanted = round(seconds * self.sample_rate)
             while sum(len(c) for c in chunks) < wanted and self.master is not None:
@@ -411,6 +411,11 @@ class Soundscape:
         finally:
             self.stop()
         return np.concatenate(chunks)[:wanted]
+
+    def fade_out(self, seconds: float) -> None:
+        """The master down to silence over `seconds` (the end of a render or a film)."""
+        if self.master is not None:
+            self.master.fade_out(seconds)
 
     def render_wav(self, path: Path, seconds: float,
                    arrivals: Iterable[tuple[float, Contribution]] = ()) -> Path:
