@@ -203,7 +203,7 @@ def glissandi(strokes: tuple[tuple[tuple[float, float, float], ...], ...],
     return phrases
 
 
-def mark(c: Contribution, colour: Colour, kind: Kind, pan: float, seed: int) -> Phrase:
+def mark(colour: Colour, kind: Kind, pan: float, seed: int) -> Phrase:
     """The arrival itself: one struck note (3 ms attack) in the kind's timbre, two octaves
     over the theme's register (an attack is heard where the bed is thin), its degree from
     the contribution's content, then it rings for the kind's length."""
@@ -323,7 +323,7 @@ class Paysage:
 
     def _mark(self, c: Contribution, now: float) -> None:
         colour, kind, timbre, pan, seed = self._voice(c)
-        phrase = mark(c, colour, kind, pan, seed)
+        phrase = mark(colour, kind, pan, seed)
         self.marks.take(c.id).play(now, phrase.seconds, phrase.freq * self._shift(kind),
                                    phrase.amp, phrase.pan, timbre)
 

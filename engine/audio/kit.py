@@ -15,7 +15,7 @@ from typing import Generic, Protocol, TypeVar
 import numpy as np
 import pyo
 
-from engine.audio.loudness import high_pass, mono_loudness
+from engine.audio.loudness import RUMBLE_HZ, mono_loudness
 from engine.world.contribution import Clip
 
 POINTS = 1024  # curve resolution: about 6 ms over a 6 s gesture
@@ -181,10 +181,10 @@ def limit(samples: np.ndarray, rate: int, ceiling: float) -> np.ndarray:
 
 def prepare(clip: Clip, sample_rate: int, frames: int, loudness: float = VOICE_LUFS,
             peak: float = VOICE_PEAK) -> np.ndarray | None:
-    """A clip as a radio producer readies a voice: mono at `sample_rate`, DC and rumble
-    removed, its silent head trimmed, brought to `loudness` LUFS from the loudness
-    measured at intake (`mono_loudness`; measured here if it was not; at most +30 dB),
-    peaks limited to
+    """A clip as a radio producer readies a voice: mono at `sample_rate`, DC removed (a
+    `ClipVoice` high-passes what it plays), its silent head trimmed, brought to
+    `loudness` LUFS from the loudness measured at intake (`mono_loudness`; measured here
+    if it was not; at most +30 dB), peaks limited to
     `peak`, at most `frames` long, edges faded over 5 ms; None when silent."""
     samples = np.asarray(clip.samples, dtype=np.float64).reshape(len(clip.samples), -1)
     samples = np.nan_to_num(samples.mean(axis=1))
@@ -196,8 +196,8 @@ def prepare(clip: Clip, sample_rate: int, frames: int, loudness: float = VOICE_L
         return None
     measured = clip.loudness
     if measured is None or not math.isfinite(measured):
-        measured = mono_loudness(samples[:, None], sample_rate)
-    samples = high_pass(samples, sample_rate)
+        measured = mono_loudness(samples[:, None], sample_rate)  # a clip from before R128
+    samples = samples - samples.mean()  # DC here; rumble in the voice's own high-pass
     loudest = float(np.abs(samples).max())
     if measured is None or loudest <= 1e-6:
         return None
@@ -230,11 +230,15 @@ class ClipVoice:
         self.trigger = pyo.Trig()
         self.once_gain = pyo.SigTo(0.0, time=self.FADE)
         self.weave_gain = pyo.SigTo(0.0, time=self.FADE)
-        self.once = pyo.TrigEnv(self.trigger, self.table, dur=seconds, mul=self.once_gain)
+        # rumble removed in C, per sample, rather than by an FFT on the main thread: a
+        # long computation there holds the interpreter lock the audio callback needs
+        played = pyo.TrigEnv(self.trigger, self.table, dur=seconds, mul=self.once_gain)
+        self.once = pyo.ButHP(pyo.ButHP(played, freq=RUMBLE_HZ), freq=RUMBLE_HZ)
         drift = pyo.Sine(freq=0.017 + 0.011 * pan, phase=pan, mul=0.45, add=0.5)
-        self.grains = pyo.Granulator(self.table, pyo.HannTable(), pitch=pitch,
-                                     pos=drift * self.length, dur=0.35, grains=6,
-                                     basedur=0.35, mul=self.weave_gain)
+        grains = pyo.Granulator(self.table, pyo.HannTable(), pitch=pitch,
+                                pos=drift * self.length, dur=0.35, grains=6,
+                                basedur=0.35, mul=self.weave_gain)
+        self.grains = pyo.ButHP(pyo.ButHP(grains, freq=RUMBLE_HZ), freq=RUMBLE_HZ)
         self.voice = pyo.Pan(self.once, outs=channels, pan=0.5 + 0.3 * (pan - 0.5), spread=0.3)
         self.blur = pyo.Pan(self.grains, outs=channels, pan=pan, spread=0.6)
         self.owner: str | None = None
