@@ -39,6 +39,7 @@ import pyo  # noqa: E402
 from bench.common import Aim, Row, table  # noqa: E402
 from engine.audio.host import Soundscape  # noqa: E402
 from engine.audio.kit import read  # noqa: E402
+from engine.audio.loudness import mono_loudness  # noqa: E402
 from engine.config import THEMES, AudioConfig  # noqa: E402
 from engine.world.contribution import Clip, Contribution, Tags  # noqa: E402
 
@@ -52,6 +53,7 @@ WORDS = ("écoute", "commun", "données", "débat", "soin", "savoir", "partage",
 def contributions(count: int) -> list[Contribution]:
     """Every kind in turn, over every theme and the untagged centre."""
     tone = np.sin(2 * np.pi * 330 * np.arange(RATE * 2) / RATE).astype(np.float32)[:, None]
+    sound = Clip(tone, RATE, loudness=mono_loudness(tone, RATE))  # measured at intake
     made = []
     for i in range(count):
         tags = Tags(theme=(*THEMES, None)[i % 5], keywords=(WORDS[i % 15], WORDS[(i + 4) % 15]))
@@ -64,7 +66,7 @@ def contributions(count: int) -> list[Contribution]:
             if kind == "data" else (),
             strokes=(((0.1, 0.8, 0.5), (0.5, 0.2, 0.9), (0.9, 0.5, 0.4)),)
             if kind == "drawing" else (),
-            clip=Clip(tone, RATE) if kind == "sound" else None))
+            clip=sound if kind == "sound" else None))
     return made
 
 

@@ -118,6 +118,9 @@ class AudioConfig:
     stall_seconds: float = 2.0
     retry_seconds: float = 30.0
     probe_seconds: float = 5.0
+    loudness: float = -23.0
+    loudness_reach: float = 12.0
+    fade_seconds: float = 1.5
 
 
 @dataclass(frozen=True)
@@ -333,6 +336,12 @@ def _check_values(config: Config, text: str) -> list[Problem]:
     for key in ("crossfade_seconds", "stall_seconds", "retry_seconds", "probe_seconds"):
         if getattr(config.audio, key) <= 0:
             complain("audio", key, "expected a positive number of seconds")
+    if not -40 <= config.audio.loudness <= -6:
+        complain("audio", "loudness", "expected -40..-6 LUFS (-23 for a venue, EBU R128)")
+    if not 0 <= config.audio.loudness_reach <= 24:
+        complain("audio", "loudness_reach", "expected 0..24 dB (0 plays the module as composed)")
+    if not 0 <= config.audio.fade_seconds <= 30:
+        complain("audio", "fade_seconds", "expected 0..30 seconds")
     intake = config.intake
     if intake.settle_seconds < 0 or intake.rescan_seconds <= 0:
         complain("intake", "settle_seconds", "expected settle_seconds >= 0 and rescan_seconds > 0")

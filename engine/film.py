@@ -126,8 +126,11 @@ def render_film(engine: Engine, out: Path, seconds: float, cues: Sequence[Cue],
             sound.layout = "stereo"
             sound.bit_rate = AUDIO_RATE_KBPS * 1000
         fifo = av.AudioFifo()
+        fade_at = frames - round(min(engine.config.audio.fade_seconds, seconds / 2) * fps)
         for index in range(frames):
             now = index / fps
+            if index == fade_at and engine.audio is not None:
+                engine.audio.fade_out(max((frames - index - 1) / fps, 0.001))
             while pending and pending[0].at <= now:
                 message = pending.pop(0).arrived
                 if isinstance(message, Change):

@@ -65,8 +65,11 @@ def scape(sound: Path) -> Iterator[Soundscape]:
     soundscape.stop()
 
 
+AS_COMPOSED = SoundOptions(loudness_reach=0.0, fade_seconds=0.0)  # the module's own level
+
+
 def started(folder: Path, module: str, audio: AudioConfig = MANUAL) -> Soundscape:
-    soundscape = Soundscape(audio, folder, THEMES, module)
+    soundscape = Soundscape(audio, folder, THEMES, module, AS_COMPOSED)
     soundscape.start()
     return soundscape
 

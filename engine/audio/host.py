@@ -22,6 +22,7 @@ import pyo
 
 from engine.audio import fallback
 from engine.audio.contract import Context, Param
+from engine.audio.loudness import Leveller
 from engine.audio.master import Master
 from engine.audio.module import Code, Running, declarations, load_code
 from engine.audio.options import SoundOptions
@@ -39,6 +40,7 @@ CAPTURE_BUFFERS = 32  # buffers computed between two reads of the capture table
 VOLUME = ShaderInput("volume", "float", 0.8, 0.0, 1.0, "Volume")
 MAX_FAULTS = 20
 CLIPS_KEPT = 8
+STOP_FADE_SECONDS = 0.3  # a live stop fades out this long, so the last sample is silent
 MAX_CATCH_UP = 0.25  # manual backend: a longer gap between polls is not made up
 RELAPSE_SECONDS = 60.0  # invalid samples twice within this time: the drone takes over
 Levels = tuple[float, tuple[float, float, float, float]]
@@ -68,6 +70,9 @@ class Soundscape:
         self.last_rebuild = -math.inf
         self.last_poll = time.monotonic()
         self.started = False
+        self.leveller = Leveller(self.options.loudness, self.options.loudness_reach)
+        self.metered = 0
+        self.fade_done = 0
 
     @property
     def backend(self) -> str:
@@ -91,7 +96,11 @@ class Soundscape:
             self._build()
 
     def stop(self) -> None:
-        """Drop every pyo object, then the server; no thread or child process is left."""
+        """Fade out what plays (a real-time output: a short moment), drop every pyo
+        object, then the server; no thread or child process is left."""
+        if self.master is not None and self.server.realtime:
+            self.master.fade_out(STOP_FADE_SECONDS)
+            time.sleep(STOP_FADE_SECONDS + 0.05)
         self._teardown()
         self.server.close()
         self.code = None
@@ -109,7 +118,10 @@ class Soundscape:
             patch = Running(declarations(Path(fallback.__file__), fallback), self._context(()))
         self.code = patch.code
         self.master = Master(patch.output, self.audio.channels, self.values[VOLUME.name],
-                             CAPTURE_BUFFERS * self.server.buffer_size)
+                             self._capture_frames(), self.options.fade_seconds)
+        self.master.trim_db(self.leveller.trim)
+        self.metered = self.server.samples()
+        self.fade_done = self.metered + int(self.options.fade_seconds * self.sample_rate)
         self.playing = patch
         self._restore(patch)
 
@@ -320,9 +332,28 @@ class Soundscape:
         if self.playing is not None:
             self._fault(self.playing.call("update", self.server.now()))
 
+    def _capture_frames(self) -> int:
+        return CAPTURE_BUFFERS * self.server.buffer_size
+
+    def _meter(self) -> None:
+        """Every captured block once the fade-in is over: the leveller's new trim."""
+        assert self.master is not None
+        samples = self.server.samples()
+        frames = self._capture_frames()
+        if samples - self.metered < frames or samples < self.fade_done:
+            return
+        self.metered = samples
+        volume = self.values[VOLUME.name]
+        if volume <= 0.0:
+            return
+        applied = self.leveller.trim + 20.0 * math.log10(volume)
+        self.master.trim_db(self.leveller.block(self.master.read(frames), self.sample_rate,
+                                                applied))
+
     def _housekeeping(self) -> None:
         if self.master is None:
             return
+        self._meter()
         now = self.server.now()
         if self.fading and now >= self.settle_at:
             self.master.settle()
@@ -349,25 +380,42 @@ class Soundscape:
 
     def render(self, seconds: float,
                arrivals: Iterable[tuple[float, Contribution]] = ()) -> np.ndarray:
-        """From a fresh start on a computed backend: `seconds` of sound, each contribution
-        arriving at its time (to the buffer). The same inputs give the same samples."""
+        """From a fresh start on a computed backend: exactly `seconds` of sound (to the
+        sample), each contribution arriving at its time (to the buffer), faded in at the
+        start and out at the end. The same inputs give the same samples."""
         if self.started or self.audio.backend not in ("manual", "offline"):
             raise RuntimeError("render needs a stopped soundscape with backend manual or "
                                "offline (one pyo server per process)")
         self.start()
         try:
+            buffer = self.server.buffer_size / self.sample_rate
+            fade = min(self.options.fade_seconds, seconds / 2)
+            fade_at = max(0.0, seconds - fade)
+            events: list[tuple[float, Contribution | None]] = [
+                (at, c) for at, c in sorted(arrivals, key=lambda a: a[0]) if at <= seconds]
+            events.append((fade_at, None))
+            events.sort(key=lambda e: (e[0], e[1] is not None))
             chunks, elapsed = [], 0.0
-            for at, contribution in sorted(arrivals, key=lambda a: a[0]):
-                if at > seconds:
-                    break
+            for at, contribution in events:
                 if at > elapsed:
                     chunks.append(self.process(at - elapsed))
                     elapsed = at
-                self.contribution(contribution)
+                if contribution is not None:
+                    self.contribution(contribution)
+                else:
+                    self.fade_out(max(fade - 2 * buffer, 0.001))
             chunks.append(self.process(seconds - elapsed))
+            wanted = round(seconds * self.sample_rate)
+            while sum(len(c) for c in chunks) < wanted and self.master is not None:
+                chunks.append(self.process(buffer))
         finally:
             self.stop()
-        return np.concatenate(chunks)
+        return np.concatenate(chunks)[:wanted]
+
+    def fade_out(self, seconds: float) -> None:
+        """The master down to silence over `seconds` (the end of a render or a film)."""
+        if self.master is not None:
+            self.master.fade_out(seconds)
 
     def render_wav(self, path: Path, seconds: float,
                    arrivals: Iterable[tuple[float, Contribution]] = ()) -> Path:

@@ -15,6 +15,7 @@ from typing import Generic, Protocol, TypeVar
 import numpy as np
 import pyo
 
+from engine.audio.loudness import RUMBLE_HZ, mono_loudness
 from engine.world.contribution import Clip
 
 POINTS = 1024  # curve resolution: about 6 ms over a 6 s gesture
@@ -160,20 +161,50 @@ class CurveVoice:
         self.gain.value = 0.0
 
 
-def prepare(clip: Clip, sample_rate: int, frames: int, peak: float = 0.5) -> np.ndarray | None:
-    """A clip as mono at `sample_rate`, at most `frames` long, its peak at `peak` (a quiet
-    one raised by 18 dB at most), its edges faded over 10 ms; None when silent."""
+VOICE_LUFS = -18.0  # where `prepare` puts a contributed sound
+VOICE_PEAK = 0.8  # and the ceiling its peaks are limited to (-2 dBFS)
+
+
+def limit(samples: np.ndarray, rate: int, ceiling: float) -> np.ndarray:
+    """Peaks brought under `ceiling` by a smooth gain (5 ms blocks, each looking at its
+    neighbours, interpolated), so normalising a peaky sound never clips it."""
+    hop = max(1, rate // 200)
+    count = -(-len(samples) // hop)
+    padded = np.zeros(count * hop)
+    padded[: len(samples)] = np.abs(samples)
+    peaks = padded.reshape(count, hop).max(axis=1)
+    peaks = np.maximum.reduce([np.roll(peaks, k) for k in (-1, 0, 1)])
+    gains = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9))
+    where = (np.arange(count) + 0.5) * hop
+    return samples * np.interp(np.arange(len(samples)), where, gains)
+
+
+def prepare(clip: Clip, sample_rate: int, frames: int, loudness: float = VOICE_LUFS,
+            peak: float = VOICE_PEAK) -> np.ndarray | None:
+    """A clip as a radio producer readies a voice: mono at `sample_rate`, DC removed (a
+    `ClipVoice` high-passes what it plays), its silent head trimmed, brought to
+    `loudness` LUFS from the loudness measured at intake (`mono_loudness`; measured here
+    if it was not; at most +30 dB), peaks limited to
+    `peak`, at most `frames` long, edges faded over 5 ms; None when silent."""
     samples = np.asarray(clip.samples, dtype=np.float64).reshape(len(clip.samples), -1)
-    samples = np.nan_to_num(samples.mean(axis=1)[: int(frames * clip.sample_rate / sample_rate)])
+    samples = np.nan_to_num(samples.mean(axis=1))
     if clip.sample_rate != sample_rate and len(samples) > 1:
         count = int(len(samples) * sample_rate / clip.sample_rate)
         samples = np.interp(np.linspace(0, len(samples) - 1, count), np.arange(len(samples)),
                             samples)
-    loudest = float(np.abs(samples).max()) if len(samples) else 0.0
-    if loudest <= 1e-6:
+    if len(samples) == 0 or float(np.abs(samples).max()) <= 1e-6:
         return None
-    samples *= min(peak / loudest, 8.0)
-    edge = min(len(samples) // 2, sample_rate // 100)
+    measured = clip.loudness
+    if measured is None or not math.isfinite(measured):
+        measured = mono_loudness(samples[:, None], sample_rate)  # a clip from before R128
+    samples = samples - samples.mean()  # DC here; rumble in the voice's own high-pass
+    loudest = float(np.abs(samples).max())
+    if measured is None or loudest <= 1e-6:
+        return None
+    head = int(np.argmax(np.abs(samples) > 0.05 * loudest))
+    samples = samples[max(0, head - sample_rate // 200):][:frames]
+    samples = limit(samples * 10.0 ** (min(loudness - measured, 30.0) / 20.0), sample_rate, peak)
+    edge = min(len(samples) // 2, sample_rate // 200)
     if edge:
         ramp = np.linspace(0.0, 1.0, edge)
         samples[:edge] *= ramp
@@ -182,11 +213,12 @@ def prepare(clip: Clip, sample_rate: int, frames: int, peak: float = 0.5) -> np.
 
 
 class ClipVoice:
-    """A contributed sound: played once as it is, then woven into the bed as a slow
-    granular blur of itself, until another sound takes its place. A new sound is written
-    a moment after the old one faded, so replacing it never clicks."""
+    """A contributed sound: played once as itself (`voice`, its mono `once` for a
+    sidechain), then woven into the bed as a slow granular blur of itself (`blur`), until
+    another sound takes its place. A new sound is written a moment after the old one
+    faded, so replacing it never clicks."""
 
-    FADE = 0.06
+    FADE = 0.02
 
     def __init__(self, seconds: float, sample_rate: int, channels: int, pan: float,
                  weave: float = 0.25, pitch: float = 0.5) -> None:
@@ -198,18 +230,24 @@ class ClipVoice:
         self.trigger = pyo.Trig()
         self.once_gain = pyo.SigTo(0.0, time=self.FADE)
         self.weave_gain = pyo.SigTo(0.0, time=self.FADE)
-        self.once = pyo.TrigEnv(self.trigger, self.table, dur=seconds, mul=self.once_gain)
+        # rumble removed in C, per sample, rather than by an FFT on the main thread: a
+        # long computation there holds the interpreter lock the audio callback needs
+        played = pyo.TrigEnv(self.trigger, self.table, dur=seconds, mul=self.once_gain)
+        self.once = pyo.ButHP(pyo.ButHP(played, freq=RUMBLE_HZ), freq=RUMBLE_HZ)
         drift = pyo.Sine(freq=0.017 + 0.011 * pan, phase=pan, mul=0.45, add=0.5)
-        self.grains = pyo.Granulator(self.table, pyo.HannTable(), pitch=pitch,
-                                     pos=drift * self.length, dur=0.35, grains=6,
-                                     basedur=0.35, mul=self.weave_gain)
-        self.output = pyo.Pan(self.once + self.grains, outs=channels, pan=pan, spread=0.6)
+        grains = pyo.Granulator(self.table, pyo.HannTable(), pitch=pitch,
+                                pos=drift * self.length, dur=0.35, grains=6,
+                                basedur=0.35, mul=self.weave_gain)
+        self.grains = pyo.ButHP(pyo.ButHP(grains, freq=RUMBLE_HZ), freq=RUMBLE_HZ)
+        self.voice = pyo.Pan(self.once, outs=channels, pan=0.5 + 0.3 * (pan - 0.5), spread=0.3)
+        self.blur = pyo.Pan(self.grains, outs=channels, pan=pan, spread=0.6)
         self.owner: str | None = None
         self.hidden = False
         self.pending: Clip | None = None
         self.play_once = False
         self.write_at = math.inf
         self.weave_at = math.inf
+        self.busy = False
 
     def take(self, owner: str, clip: Clip, now: float, gesture: bool) -> None:
         """Queue a clip; `update` prepares, writes and plays it (only the last clip queued
@@ -218,8 +256,9 @@ class ClipVoice:
         self.owner = owner
         self.hidden = False
         self.pending = clip
-        self.write_at = now + self.FADE * 1.5
+        self.write_at = now + (self.FADE * 1.5 if self.busy else 0.0)
         self.play_once = gesture
+        self.update(now)
 
     def update(self, now: float) -> None:
         if self.pending is not None and now >= self.write_at:
@@ -229,6 +268,7 @@ class ClipVoice:
             if samples is None:
                 return
             write(self.table, samples)
+            self.busy = True
             self.length.value = float(len(samples))
             once = self.play_once and not self.hidden
             if once:

@@ -40,7 +40,8 @@ class PayloadCache:
         if contribution.clip is not None:
             arrays["clip"] = contribution.clip.samples
             meta["clip"] = {"sample_rate": contribution.clip.sample_rate,
-                            "envelope": contribution.clip.envelope}
+                            "envelope": contribution.clip.envelope,
+                            "loudness": contribution.clip.loudness}
         text = json.dumps(meta, ensure_ascii=False)
         target = self.path(contribution.id, bool(arrays))
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -78,4 +79,5 @@ class PayloadCache:
                "strokes": tuple(tuple(tuple(p) for p in s) for s in meta["strokes"])},
             tags=Tags(**tags), **arrays,
             clip=None if clip is None or clip_meta is None else
-            Clip(clip, clip_meta["sample_rate"], tuple(clip_meta["envelope"])))
+            Clip(clip, clip_meta["sample_rate"], tuple(clip_meta["envelope"]),
+                 clip_meta.get("loudness")))

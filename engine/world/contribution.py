@@ -36,6 +36,7 @@ class Clip:
     samples: np.ndarray = field(compare=False, repr=False)
     sample_rate: int
     envelope: tuple[float, ...] = ()  # peak level per 50 ms, 0..1
+    loudness: float | None = None  # EBU R128 integrated loudness of its mono mix, LUFS
 
     @property
     def seconds(self) -> float:
@@ -78,6 +79,5 @@ def light(contribution: Contribution) -> Contribution:
     if contribution.pixels is None and contribution.frames is None and contribution.clip is None:
         return contribution
     clip = None if contribution.clip is None else \
-        Clip(contribution.clip.samples[:0], contribution.clip.sample_rate,
-             contribution.clip.envelope)
+        replace(contribution.clip, samples=contribution.clip.samples[:0])
     return replace(contribution, pixels=None, frames=None, clip=clip)

@@ -12,6 +12,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from engine.audio.loudness import mono_loudness
 from engine.intake.decode.base import Limits, Refusal, contribution, palette
 from engine.world.contribution import Clip, Contribution
 
@@ -110,4 +111,4 @@ def _clip(container: av.container.InputContainer, limits: Limits) -> Clip | None
     hop = max(1, int(ENVELOPE_SECONDS * limits.sample_rate))
     peaks = np.abs(samples).max(axis=1)
     envelope = tuple(float(peaks[i:i + hop].max()) for i in range(0, len(peaks), hop))
-    return Clip(samples, limits.sample_rate, envelope)
+    return Clip(samples, limits.sample_rate, envelope, mono_loudness(samples, limits.sample_rate))
