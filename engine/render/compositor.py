@@ -240,10 +240,11 @@ class Compositor:
         texture.use(unit)
         if name in CHANNELS and "iChannelResolution" in loaded.program:
             resolution = loaded.program["iChannelResolution"]
-            sizes = list(resolution.value) if resolution.array_length > 1 else []
-            sizes = (sizes + [(0.0, 0.0, 0.0)] * 4)[:4]
-            sizes[CHANNELS.index(name)] = (*texture.size, 1.0)
-            resolution.value = sizes
+            index, count = CHANNELS.index(name), resolution.array_length
+            if index < count:
+                sizes = list(resolution.value) if count > 1 else [resolution.value]
+                sizes[index] = (*texture.size, 1.0)
+                resolution.value = sizes if count > 1 else sizes[0]
 
     def _draw_contributions(self, layer: LayerSpec, carte: Carte, inputs: FrameInputs,
                             resolution: tuple[int, int]) -> None:

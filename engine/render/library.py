@@ -36,6 +36,7 @@ def image_texture(ctx: moderngl.Context, path: Path) -> moderngl.Texture:
         texture = ctx.texture(picture.size, 4,
                               picture.transpose(Image.Transpose.FLIP_TOP_BOTTOM).tobytes())
     texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+    texture.repeat_x = texture.repeat_y = False  # ISF hosts clamp at the edges
     texture.build_mipmaps()
     return texture
 
