@@ -9,6 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from engine.control import build_address_space
+from engine.control.handlers import Context, dispatch
+from engine.control.link import ControlLink
+from engine.control.settings import ControlSettings
 from engine.render.isf import evaluate
 from engine.render.library import ShaderLibrary
 from engine.render.shader import compile_problems
@@ -232,3 +236,47 @@ def test_size_expressions_are_arithmetic_only() -> None:
                                                           "blur": 1}) == 321.0
     with pytest.raises(ValueError):
         evaluate("__import__('os').system('true')", {})
+
+
+def test_isf_inputs_are_osc_addresses_and_a_transition_parameter_is_steered(
+        project: Path) -> None:
+    transition = """/*{"INPUTS": [{"NAME": "progress", "TYPE": "float"},
+  {"NAME": "gain", "TYPE": "float", "DEFAULT": 1.0, "MIN": 0.0, "MAX": 1.0}]}*/
+void main() { gl_FragColor = vec4(gain, 0.0, 0.0, 1.0); }
+"""
+    menu = """/*{"INPUTS": [{"NAME": "mode", "TYPE": "long", "VALUES": [0, 4],
+  "LABELS": ["Calm", "Storm"]}, {"NAME": "flash", "TYPE": "event"},
+  {"NAME": "inputImage", "TYPE": "image"}, {"NAME": "other", "TYPE": "image"}]}*/
+void main() { gl_FragColor = vec4(0.0, 0.0, float(mode) / 4.0, 1.0); }
+"""
+    shaders, scenes = project.parent / "shaders", project.parent / "scenes"
+    (shaders / "gain.fs").write_text(transition)
+    (shaders / "menu.fs").write_text(menu)
+    (scenes / "champ.toml").write_text(field("menu") + '[transition]\nshader = "gain"\n')
+    (scenes / "autre.toml").write_text(field("menu") + '[transition]\nshader = "gain"\n')
+    engine = make_engine(project)
+    try:
+        engine.step()
+        space = build_address_space(ControlLink.model_of(engine))
+        routes = {r.address: r for r in space.routes}
+        assert routes["/carte/layers/menu/mode"].range == "0 Calm, 4 Storm"
+        assert routes["/carte/layers/menu/flash"].control == "toggle"
+        assert "/carte/layers/menu/other" in routes
+        assert "/carte/layers/menu/inputImage" not in routes  # the frame below, not a knob
+
+        def send(address: str, *args: object) -> None:
+            route = routes[address]
+            assert route.handler is not None
+            command = dispatch(route.handler, route.key, address, list(args),
+                               Context("test", 0.0, ControlSettings()))
+            engine.steering.apply(engine, command)
+
+        send("/carte/layers/menu/mode", 3)  # the nearest entry: 4
+        engine.step()
+        assert mean_colour(engine.target.pixels())[2] == pytest.approx(1.0, abs=0.01)
+        send("/carte/transition/gain", 0.25)
+        assert engine.switch_scene("autre")
+        engine.step()
+        assert mean_colour(engine.target.pixels())[0] == pytest.approx(0.25, abs=0.01)
+    finally:
+        engine.close()

@@ -235,6 +235,8 @@ def _parse_input(path: Path, text: str, entry: Any) -> ShaderInput:
         if values:
             fallback = values[0]
         low, high = entry.get("MIN"), entry.get("MAX")
+        if values:
+            low, high = min(values), max(values)
         if kind in ("audio", "audioFFT"):
             low, high = None, None if high is None else int(high)
             fallback = high or 0
