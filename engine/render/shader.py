@@ -76,6 +76,7 @@ ISF_FUNCTIONS = (
     "#define IMG_PIXEL(i, c) texture(i, (c) / vec2(textureSize(i, 0)))",
     "#define IMG_THIS_NORM_PIXEL(i) texture(i, isf_FragNormCoord)",
     "#define IMG_THIS_PIXEL(i) texture(i, isf_FragNormCoord)",
+    "#define IMG_NORM_THIS_PIXEL(i) texture(i, isf_FragNormCoord)",
 )
 INPUT_TYPES = {"float": "float", "bool": "bool", "long": "int", "color": "vec4",
                "point2D": "vec2", "event": "bool", "image": "sampler2D",
