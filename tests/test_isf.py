@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import moderngl
@@ -16,6 +18,7 @@ from engine.control.settings import ControlSettings
 from engine.render.isf import evaluate
 from engine.render.library import ShaderLibrary
 from engine.render.shader import compile_problems
+from tests.conftest import ROOT
 from tests.engines import make_engine
 from tests.pixels import mean_colour
 
@@ -223,7 +226,8 @@ def test_candidates_fold_into_the_error_they_belong_to() -> None:
            "`texture(sampler2D, float)'; candidates are:\n"
            "0:5(6): error:    vec4 texture(sampler1D, float)\n"
            "0:5(6): error:    vec4 texture(sampler2D, vec2)\n"
-           "0:6(6): error: `nothing' undeclared\n")
+           "0:6(6): error: `nothing' undeclared\n"
+           "0:6(6): error: operands to arithmetic operators must be numeric\n")
     problems = compile_problems(Path("a.fs"), log)
     assert [(p.line, p.message) for p in problems] == [
         (5, "error: no matching function for call to `texture(sampler2D, float)' "
@@ -280,3 +284,18 @@ void main() { gl_FragColor = vec4(0.0, 0.0, float(mode) / 4.0, 1.0); }
         assert mean_colour(engine.target.pixels())[0] == pytest.approx(0.25, abs=0.01)
     finally:
         engine.close()
+
+
+def test_check_names_one_problem_per_error_in_an_isf_file(project: Path) -> None:
+    broken = project.parent / "shaders" / "Bad TV.fs"
+    broken.write_text('/*{"INPUTS": [{"NAME": "inputImage", "TYPE": "image"}]}*/\n'
+                      "void main() {\n"
+                      "    vec4 c = texture2D(inputImage, 1.0);\n"
+                      "    gl_FragColor = c + nothing;\n"
+                      "}\n")
+    done = subprocess.run([sys.executable, "-m", "engine", "check", "--config", str(project)],
+                          cwd=ROOT, text=True, capture_output=True, timeout=120)
+    assert done.returncode == 1
+    mine = [line for line in done.stdout.splitlines() if line.startswith(f"{broken}:")]
+    assert [line.split(":")[1] for line in mine] == ["3", "4"], done.stdout
+    assert "no matching function" in mine[0] and "undeclared" in mine[1]

@@ -315,7 +315,8 @@ def compile_program(ctx: moderngl.Context, source: ShaderSource) -> moderngl.Pro
 
 def compile_problems(path: Path, log: str) -> list[Problem]:
     """Turn a driver's compile log (Mesa or NVIDIA style) into located problems, one per
-    error: Mesa's indented `candidates are:` lines belong to the error above them."""
+    error: Mesa's indented `candidates are:` lines belong to the error above them, and
+    the errors a line's first error sets off on that line are its echoes."""
     problems: list[Problem] = []
     candidates = 0
     for raw in log.splitlines():
@@ -323,9 +324,9 @@ def compile_problems(path: Path, log: str) -> list[Problem]:
         if not found or "error" not in found.group(2).lower():
             continue
         line, message = max(1, int(found.group(1))), found.group(2)
-        if problems and CONTINUATION.match(message) and problems[-1].line == line:
-            candidates += 1
-            continue
+        if problems and problems[-1].line == line:
+            candidates += bool(CONTINUATION.match(message))
+            continue  # a candidate line, or an error that follows from the first
         _count_candidates(problems, candidates)
         candidates = 0
         problems.append(Problem(path, line, message.strip()))
