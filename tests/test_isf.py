@@ -299,3 +299,23 @@ def test_check_names_one_problem_per_error_in_an_isf_file(project: Path) -> None
     mine = [line for line in done.stdout.splitlines() if line.startswith(f"{broken}:")]
     assert [line.split(":")[1] for line in mine] == ["3", "4"], done.stdout
     assert "no matching function" in mine[0] and "undeclared" in mine[1]
+
+
+def test_imouse_follows_osc(project: Path) -> None:
+    sketch = ("void mainImage(out vec4 fragColor, in vec2 fragCoord) {\n"
+              "    fragColor = vec4(iMouse.xy / iResolution.xy, iDate.x > 2000.0 ? 1.0 : 0.0,"
+              " 1.0);\n}\n")
+    (project.parent / "shaders" / "souris.glsl").write_text(sketch)
+    (project.parent / "scenes" / "champ.toml").write_text(field("souris"))
+    engine = make_engine(project)
+    try:
+        engine.step()
+        space = build_address_space(ControlLink.model_of(engine))
+        route = space.route("/carte/transport/mouse")
+        assert route is not None and route.handler is not None
+        engine.steering.apply(engine, dispatch(route.handler, route.key, route.address,
+                                               [0.25, 0.75], Context("t", 0.0, ControlSettings())))
+        engine.step()
+        assert tuple(mean_colour(engine.target.pixels()).round(2)) == (0.25, 0.75, 1.0)
+    finally:
+        engine.close()
