@@ -35,8 +35,7 @@ TRANSPORT_PARAMS: tuple[Param, ...] = (
     ShaderInput("blackout", "bool", False, None, None, "Blackout"),
     ShaderInput("freeze", "bool", False, None, None, "Freeze"),
     ShaderInput("tempo", "float", 120.0, 20.0, 300.0, "Tempo (BPM)"),
-    ShaderInput("mouse", "point2D", (0.0, 0.0), (0.0, 0.0), (1.0, 1.0),
-                "Mouse (Shadertoy iMouse), 0..1 from the bottom left"),
+    ShaderInput("mouse", "point2D", (0.0, 0.0), (0.0, 0.0), (1.0, 1.0), "Mouse (iMouse)"),
 )
 DEFAULTS = ControlSettings()
 UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
