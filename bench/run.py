@@ -18,6 +18,7 @@ Groups (module: figures):
 - sound (bench/audio.py): the soundscape offline and in real time on JACK.
 - start (bench/startup.py): start-up to first frame, restart with a big journal.
 - replay (bench/replay.py): replay speed at 1280x720 and where the time goes.
+- isf (bench/isf.py): a three-pass persistent ISF against a bare moderngl program.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ sys.path[0] = str(ROOT)  # the repository, not bench/, whose module names are ge
 from bench.common import Row, table  # noqa: E402
 
 GROUPS = {"frames": "bench.frames", "live": "bench.live", "osc": "bench.osc",
-          "sound": "bench.audio", "start": "bench.startup", "replay": "bench.replay"}
+          "sound": "bench.audio", "start": "bench.startup", "replay": "bench.replay",
+          "isf": "bench.isf"}
 TAIL = 1500
 
 

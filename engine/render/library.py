@@ -207,7 +207,12 @@ class ShaderLibrary(LastGood[LoadedShader]):
                     texture.release()
                 raise ProblemError([Problem(path, 1, f"cannot read imported image "
                                                      f"{item.path.name}: {error}")]) from error
-        program = compile_program(self.ctx, source)
+        try:
+            program = compile_program(self.ctx, source)
+        except ProblemError:
+            for texture in imported.values():
+                texture.release()
+            raise
         for name, unit in source.units:
             if name in program:
                 program[name].value = unit
