@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import moderngl
 import numpy as np
 import pytest
 from PIL import Image
@@ -16,7 +15,6 @@ from engine.control.handlers import Context, dispatch
 from engine.control.link import ControlLink
 from engine.control.settings import ControlSettings
 from engine.render.isf import evaluate
-from engine.render.library import ShaderLibrary
 from engine.render.shader import compile_problems
 from tests.conftest import ROOT
 from tests.engines import make_engine
@@ -97,24 +95,26 @@ void main() { gl_FragColor = vec4(vec3(flash ? 1.0 : 0.0), 1.0); }
     assert [mean_colour(s)[0] for s in shots] == pytest.approx([1.0, 0.0], abs=0.01)
 
 
-def test_audio_fft_carries_the_bands(ctx: moderngl.Context, tmp_path: Path) -> None:
-    (tmp_path / "spectre.fs").write_text(
+def test_audio_fft_carries_the_bands(project: Path) -> None:
+    (project.parent / "shaders" / "spectre.fs").write_text(
         '/*{"INPUTS": [{"NAME": "fft", "TYPE": "audioFFT", "MAX": 64}]}*/\n'
         "void main() { gl_FragColor = vec4(IMG_NORM_PIXEL(fft, vec2(isf_FragNormCoord.x, 0.5))"
         ".r, IMG_SIZE(fft).x / 255.0, 0.0, 1.0); }\n")
-    library = ShaderLibrary(ctx, tmp_path)
-    loaded = library.get("spectre")
-    assert loaded is not None, library.problems()
-    assert loaded.source.inputs == ()  # audio is fed, not set
-    fbo = ctx.simple_framebuffer((64, 8))
-    loaded.set("carte_opacity", 1.0)
-    loaded.feed_audio(0.5, (1.0, 0.6, 0.3, 0.0))
-    loaded.draw(fbo, (64, 8), {}, blend=False)
-    row = np.frombuffer(fbo.read(components=4), np.uint8).reshape(8, 64, 4)[4]
-    assert row[1, 0] > 240 and row[62, 0] < 15 and row[1, 0] > row[32, 0] > row[62, 0]
-    assert row[10, 1] == 64
-    fbo.release()
-    library.release()
+    engine = make_engine(project)  # its own context: the session one is for tests/test_shader.py
+    try:
+        loaded = engine.shaders.get("spectre")
+        assert loaded is not None, engine.shaders.problems()
+        assert loaded.source.inputs == ()  # audio is fed, not set
+        ctx = engine.surface.ctx
+        fbo = ctx.simple_framebuffer((64, 8))
+        loaded.set("carte_opacity", 1.0)
+        loaded.feed_audio(0.5, (1.0, 0.6, 0.3, 0.0))
+        loaded.draw(fbo, (64, 8), {}, blend=False)
+        row = np.frombuffer(fbo.read(components=4), np.uint8).reshape(8, 64, 4)[4]
+        assert row[1, 0] > 240 and row[62, 0] < 15 and row[1, 0] > row[32, 0] > row[62, 0]
+        assert row[10, 1] == 64
+    finally:
+        engine.close()
 
 
 def test_imported_image_beside_the_shader(project: Path) -> None:
@@ -146,6 +146,19 @@ void main() { vec4 c = IMG_THIS_PIXEL(inputImage);
     scene = field("rouge") + '[[layers]]\nkind = "post"\nshader = "Negative Film"\n'
     [shot] = show(project, {"rouge.glsl": RED, "Negative Film.fs": fil}, scene)
     assert tuple(mean_colour(shot).round(2)) == (0.2, 0.9, 1.0)
+
+
+def test_a_local_uv_leaves_the_isf_coordinates_alone(project: Path) -> None:
+    fil = """/*{"INPUTS": [{"NAME": "inputImage", "TYPE": "image"}]}*/
+void main() {
+    vec2 uv = isf_FragNormCoord;
+    uv = vec2(5.0);  // the artist's own variable, as ISF code often has
+    gl_FragColor = IMG_THIS_PIXEL(inputImage) + vec4(0.0 * uv, 0.0, 0.0);
+}
+"""
+    scene = field("rouge") + '[[layers]]\nkind = "post"\nshader = "local"\n'
+    [shot] = show(project, {"rouge.glsl": RED, "local.fs": fil}, scene)
+    assert tuple(mean_colour(shot).round(2)) == (0.8, 0.1, 0.0)
 
 
 def test_transition_has_its_own_parameter_and_sharp_mip_levels(project: Path) -> None:

@@ -58,7 +58,7 @@ ALIASES = {
     "iTimeDelta": "delta", "TIMEDELTA": "delta",
     "iFrame": "frame", "FRAMEINDEX": "frame",
     "iResolution": "vec3(resolution, 1.0)", "RENDERSIZE": "resolution",
-    "isf_FragNormCoord": "uv", "vv_FragNormCoord": "uv", "iMouse": "carte_mouse",
+    "isf_FragNormCoord": "carte_uv", "vv_FragNormCoord": "carte_uv", "iMouse": "carte_mouse",
     "iDate": "DATE", "iSampleRate": "carte_sample_rate",
     "texture2D": "texture", "texture2DRect": "texture", "sampler2DRect": "sampler2D",
     "texture2DLod": "textureLod",
@@ -87,9 +87,9 @@ IMAGE_SOURCES = ("below", "previous")
 
 VERTEX = """#version 330 core
 in vec2 carte_corner;
-out vec2 uv;
+out vec2 carte_uv;
 void main() {
-    uv = carte_corner * 0.5 + 0.5;
+    carte_uv = carte_corner * 0.5 + 0.5;
     gl_Position = vec4(carte_corner, 0.0, 1.0);
 }
 """
@@ -273,7 +273,9 @@ def _body(text: str) -> str:
 
 
 def _wrap(body: str, uniforms: list[str]) -> str:
-    lines = ["#version 330 core", "in vec2 uv;", "out vec4 carte_out;",
+    # `uv` is a plain global copied from the varying, so that a shader's own local `uv`
+    # (ISF and Shadertoy code often declares one) cannot change isf_FragNormCoord.
+    lines = ["#version 330 core", "in vec2 carte_uv;", "vec2 uv;", "out vec4 carte_out;",
              "uniform float carte_opacity;", "vec4 carte_color = vec4(0.0, 0.0, 0.0, 1.0);",
              "#define gl_FragColor carte_color", "#define varying in"]
     lines += _declarations(uniforms)
@@ -285,18 +287,21 @@ def _wrap(body: str, uniforms: list[str]) -> str:
     finish = ("carte_out = carte_straight ? carte_color : "
               "vec4(carte_color.rgb * carte_color.a, carte_color.a) * carte_opacity;")
     if shadertoy:
-        lines.append(f"void main() {{ mainImage(carte_color, gl_FragCoord.xy); {finish} }}")
+        lines.append(f"void main() {{ uv = carte_uv; mainImage(carte_color, gl_FragCoord.xy); "
+                     f"{finish} }}")
     else:
-        lines += ["#undef main", f"void main() {{ carte_artist_main(); {finish} }}"]
+        lines += ["#undef main", f"void main() {{ uv = carte_uv; carte_artist_main(); {finish} }}"]
     return "\n".join(lines) + "\n"
 
 
 def _wrap_vertex(body: str, uniforms: list[str]) -> str:
     """An ISF vertex shader: its `main()` calls `isf_vertShaderInit()` first."""
-    lines = ["#version 330 core", "in vec2 carte_corner;", "out vec2 uv;",
+    lines = ["#version 330 core", "in vec2 carte_corner;", "out vec2 carte_uv;",
+             "vec2 uv;",
              "#define varying out", "#define attribute in"]
     lines += _declarations(uniforms)
-    lines += ["void isf_vertShaderInit() {", "    uv = carte_corner * 0.5 + 0.5;",
+    lines += ["void isf_vertShaderInit() {", "    carte_uv = carte_corner * 0.5 + 0.5;",
+              "    uv = carte_uv;",
               "    gl_Position = vec4(carte_corner, 0.0, 1.0);", "}", "#line 1", _body(body)]
     return "\n".join(lines) + "\n"
 
