@@ -178,24 +178,16 @@ class Compositor:
         self.ctx.enable(moderngl.BLEND)
         self._scratch("previous", target.size).texture.use(IMAGE_UNITS["previousFrame"])
         for layer in scene.layers:
-            if not layer.enabled or layer.opacity <= 0:
-                continue
-            self.ctx.blend_func = BLEND_FUNCS[layer.blend]
-            if layer.kind == "contributions":
-                self._draw_contributions(layer, carte, inputs, target.size)
-                continue
-            loaded = self.shaders.get(layer.shader or "")
-            if loaded is None:
-                continue
-            if layer.kind == "post" or self._reads_below(loaded, layer.params):
-                below = self._scratch("below", target.size)
-                self.ctx.copy_framebuffer(below.fbo, target.fbo)
-                below.texture.build_mipmaps()
-                below.texture.use(IMAGE_UNITS["inputImage"])
-                target.fbo.use()
-            self._set_builtins(loaded, carte, inputs, target.size, layer.opacity)
-            self.wants_previous |= "previousFrame" in loaded.program
-            self._draw_shader(loaded, dict(layer.params), inputs, target, blend=True)
+            if layer.enabled and layer.opacity > 0:
+                loaded = self.shaders.get(layer.shader) if layer.shader else None
+                if layer.kind == "post" or (loaded and self._reads_below(loaded, layer.params)):
+                    below = self._scratch("below", target.size)
+                    self.ctx.copy_framebuffer(below.fbo, target.fbo)
+                    below.texture.build_mipmaps()
+                    below.texture.use(IMAGE_UNITS["inputImage"])
+                    target.fbo.use()
+                self.ctx.blend_func = BLEND_FUNCS[layer.blend]
+                self._draw_layer(layer, carte, inputs, target)
         self.ctx.blend_func = BLEND_FUNCS["normal"]
 
     @staticmethod
@@ -246,24 +238,6 @@ class Compositor:
                 sizes[index] = (*texture.size, 1.0)
                 resolution.value = sizes if count > 1 else sizes[0]
 
-    def _draw_contributions(self, layer: LayerSpec, carte: Carte, inputs: FrameInputs,
-                            resolution: tuple[int, int]) -> None:
-        tick = inputs.tick
-        params = {i.name: i.default for i in CONTRIBUTION_INPUTS} | dict(layer.params)
-        self.threads.update(carte)
-        self.threads.draw(resolution, tick.time, inputs.view, layer.opacity * params["threads"],
-                          THREAD_WIDTH * resolution[1] / 720)
-        self.paint.update(carte)
-        self.paint.draw(resolution, inputs.view, layer.opacity)
-        self.pictures.update(tick.time, carte.hidden, carte.pinned, carte.version)
-        self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view)
-        self.cards.update(carte, params)
-        self.cards.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view)
-        if params["keywords"] > 0:
-            self.constellation.update(carte)
-            self.constellation.draw(resolution, tick.time, layer.opacity * params["keywords"],
-                                    params["drift"], inputs.view)
-
     def _scratch(self, role: str, size: tuple[int, int]) -> FrameTarget:
         """An offscreen frame of `size` for one role (below, previous, start, end)."""
         found = self.scratch.get(role)
@@ -279,6 +253,32 @@ class Compositor:
         """Feedback effects read the last frame; copy it only when one is drawn."""
         if self.wants_previous:
             self.ctx.copy_framebuffer(self._scratch("previous", target.size).fbo, target.fbo)
+
+    def _draw_layer(self, layer: LayerSpec, carte: Carte, inputs: FrameInputs,
+                    target: FrameTarget) -> None:
+        tick, resolution = inputs.tick, target.size
+        if layer.kind == "contributions":
+            params = {i.name: i.default for i in CONTRIBUTION_INPUTS} | dict(layer.params)
+            self.threads.update(carte)
+            self.threads.draw(resolution, tick.time, inputs.view, layer.opacity * params["threads"],
+                              THREAD_WIDTH * resolution[1] / 720)
+            self.paint.update(carte)
+            self.paint.draw(resolution, inputs.view, layer.opacity)
+            self.pictures.update(tick.time, carte.hidden, carte.pinned, carte.version)
+            self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view)
+            self.cards.update(carte, params)
+            self.cards.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view)
+            if params["keywords"] > 0:
+                self.constellation.update(carte)
+                self.constellation.draw(resolution, tick.time, layer.opacity * params["keywords"],
+                                        params["drift"], inputs.view)
+            return
+        loaded = self.shaders.get(layer.shader or "")
+        if loaded is None:
+            return
+        self._set_builtins(loaded, carte, inputs, resolution, layer.opacity)
+        self.wants_previous |= "previousFrame" in loaded.program
+        self._draw_shader(loaded, dict(layer.params), inputs, target, blend=True)
 
     def _set_builtins(self, loaded: LoadedShader, carte: Carte, inputs: FrameInputs,
                       resolution: tuple[int, int], opacity: float) -> None:
