@@ -157,7 +157,6 @@ class ShaderSource:
     imported: tuple[Imported, ...] = ()
     audio: tuple[ShaderInput, ...] = ()  # audio and audioFFT inputs, fed by the engine
     units: tuple[tuple[str, int], ...] = ()  # sampler name -> texture unit
-    categories: tuple[str, ...] = ()
 
     def input(self, name: str) -> ShaderInput | None:
         return next((i for i in self.inputs if i.name == name), None)
@@ -205,15 +204,13 @@ def parse_shader(path: Path, text: str, vertex: str | None = None) -> ShaderSour
     uniforms = [f"uniform {INPUT_TYPES[i.type]} {i.name};" for i in own] + \
         [f"uniform sampler2D {name};" for name, _ in units
          if name not in {i.name for i in own} and name not in CHANNELS]
-    categories = header.get("CATEGORIES", [])
     channels = tuple(ShaderInput(c, "image", "below", label=c) for c in CHANNELS
                      if re.search(rf"\b{c}\b", text))
     return ShaderSource(
         path, str(header.get("DESCRIPTION", "")),
         tuple(i for i in own if i.type not in ("audio", "audioFFT")) + channels,
         _wrap(text, uniforms), _wrap_vertex(vertex, uniforms) if vertex is not None else VERTEX,
-        passes, imported, tuple(i for i in own if i.type in ("audio", "audioFFT")), units,
-        tuple(str(c) for c in categories) if isinstance(categories, list) else ())
+        passes, imported, tuple(i for i in own if i.type in ("audio", "audioFFT")), units)
 
 
 def _parse_input(path: Path, text: str, entry: Any) -> ShaderInput:
