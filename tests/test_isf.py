@@ -332,3 +332,17 @@ def test_imouse_follows_osc(project: Path) -> None:
         assert tuple(mean_colour(engine.target.pixels()).round(2)) == (0.25, 0.75, 1.0)
     finally:
         engine.close()
+
+
+def test_transition_keys_and_vertex_errors_are_located(project: Path) -> None:
+    shaders, scenes = project.parent / "shaders", project.parent / "scenes"
+    (shaders / "plat.fs").write_text("void main() { gl_FragColor = vec4(1.0); }\n")
+    (shaders / "plat.vs").write_text("void main() {\n  isf_vertShaderInit();\n  nope = 1.0;\n}\n")
+    (scenes / "mauvaise.toml").write_text(field("champ") + '[transition]\nshader = "Volet Doux"\n'
+                                          "softnes = 0.2\n")
+    done = subprocess.run([sys.executable, "-m", "engine", "check", "--config", str(project)],
+                          cwd=ROOT, text=True, capture_output=True, timeout=120)
+    assert done.returncode == 1
+    assert f"{shaders / 'plat.vs'}:3: error: `nope' undeclared" in done.stdout
+    assert f"{scenes / 'mauvaise.toml'}:6: unknown key 'softnes' in [transition]; expected " \
+           "seconds, shader, angle, softness" in done.stdout
