@@ -19,6 +19,7 @@ Groups (module: figures):
 - start (bench/startup.py): start-up to first frame, restart with a big journal.
 - replay (bench/replay.py): replay speed at 1280x720 and where the time goes.
 - web (bench/web.py): participants uploading photos while the engine renders.
+- isf (bench/isf.py): a three-pass persistent ISF against a bare moderngl program.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from bench.common import Row, table  # noqa: E402
 
 GROUPS = {"frames": "bench.frames", "live": "bench.live", "osc": "bench.osc",
           "sound": "bench.audio", "start": "bench.startup", "replay": "bench.replay",
-          "web": "bench.web"}
+          "web": "bench.web", "isf": "bench.isf"}
 TAIL = 1500
 
 

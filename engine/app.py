@@ -238,7 +238,8 @@ class Engine:
             return not self.stopping.is_set()
         level, bands = self._listen()
         view = self.camera.update(self.tick.time, self.carte)
-        inputs = FrameInputs(self.tick, level, bands, view)
+        inputs = FrameInputs(self.tick, level, bands, view, self._mouse(),
+                             float(self.config.audio.sample_rate))
         start, seconds, shader = self.transition
         progress = (self.tick.time - start) / seconds if seconds > 0 else 1.0
         steer = self.steering.effective
@@ -261,6 +262,13 @@ class Engine:
             self.notifier.ready(f"scene {self.scene_name}")
         self.notifier.beat()
         return not self.stopping.is_set()
+
+    def _mouse(self) -> tuple[float, float, float, float]:
+        """Shadertoy's `iMouse` in pixels, from OSC's 0..1 position (held, so `zw` too)."""
+        x, y = (min(max(float(v), 0.0), 1.0)
+                for v in self.steering.overrides.get(("transport", "", "mouse"), (0.0, 0.0)))
+        width, height = self.target.size
+        return (x * width, y * height, x * width, y * height)
 
     def _listen(self) -> tuple[float, tuple[float, float, float, float]]:
         """The soundscape's levels for this frame; offline, the sound is computed in

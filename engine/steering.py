@@ -76,7 +76,10 @@ class Steering:
                                   opacity=float(mine.get("opacity", layer.opacity)),
                                   blend=str(mine.get("blend", layer.blend)),
                                   enabled=bool(mine.get("enabled", layer.enabled))))
-        effective = replace(scene, layers=tuple(layers))
+        transition = {name: value for (scope, _, name), value in self.overrides.items()
+                      if scope == "transition"}
+        effective = replace(scene, layers=tuple(layers),
+                            transition_params=dict(scene.transition_params) | transition)
         self._cache = (id(scene), self.version, effective)
         return effective
 
@@ -90,6 +93,10 @@ class Steering:
             for spec in layer_inputs(layer, engine.shaders.source):
                 found[("layer", layer.name, spec.name)] = layer.params.get(spec.name,
                                                                            spec.default)
+        source = engine.shaders.source(engine.scene.transition_shader)
+        for spec in source.inputs if source else ():
+            found[("transition", "", spec.name)] = \
+                engine.scene.transition_params.get(spec.name, spec.default)
         found.update({k: v for k, v in self.overrides.items() if k[0] != "layer"})
         return found
 

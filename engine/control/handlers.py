@@ -70,7 +70,7 @@ def dispatch(handler: Handler, key: ParamKey | None, address: str, args: Sequenc
 
 
 def parameter(scope: str, owner: str, spec: Param) -> Handler:
-    numeric = spec.type not in ("bool", "choice")
+    numeric = spec.type not in ("bool", "event", "choice", "image")
 
     def handle(args: Sequence[Any], context: Context) -> SetParam:
         step = parse_step(spec, args)

@@ -75,7 +75,9 @@ class ControlLink:
         layers = tuple((layer.name, layer_inputs(layer, engine.shaders.source))
                        for layer in engine.scene.layers)
         sound = engine.audio.params() if engine.audio is not None else ()
-        return ControlModel(tuple(engine.scenes.names()), layers, sound)
+        transition = engine.shaders.source(engine.scene.transition_shader)
+        return ControlModel(tuple(engine.scenes.names()), layers, sound,
+                            transition.inputs if transition else ())
 
     def frame(self) -> None:
         engine = self.engine

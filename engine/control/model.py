@@ -28,6 +28,7 @@ class ControlModel:
     scenes: tuple[str, ...] = ()
     layers: tuple[tuple[str, tuple[ShaderInput, ...]], ...] = ()
     sound: tuple[ShaderInput, ...] = ()
+    transition: tuple[ShaderInput, ...] = ()  # the on-screen scene's transition inputs
 
 
 @dataclass(frozen=True)

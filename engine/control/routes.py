@@ -35,6 +35,7 @@ TRANSPORT_PARAMS: tuple[Param, ...] = (
     ShaderInput("blackout", "bool", False, None, None, "Blackout"),
     ShaderInput("freeze", "bool", False, None, None, "Freeze"),
     ShaderInput("tempo", "float", 120.0, 20.0, 300.0, "Tempo (BPM)"),
+    ShaderInput("mouse", "point2D", (0.0, 0.0), (0.0, 0.0), (1.0, 1.0), "Mouse (iMouse)"),
 )
 DEFAULTS = ControlSettings()
 UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
@@ -89,6 +90,7 @@ def build_address_space(model: ControlModel,
     """The whole table for what `model` describes, with `settings`' limits in its docs."""
     routes = [*_scenes(model), *_layers(model), *_params("Sound", "sound", "", "/sound",
                                                          model.sound),
+              *_params("Transition", "transition", "", "/transition", model.transition),
               *_transport(), *_contributions(settings), *_moderation(), *_feedback(settings)]
     incoming = {r.address: r for r in routes if r.handler is not None}
     return AddressSpace(model, tuple(routes), incoming)
@@ -144,9 +146,10 @@ def _param_route(section: str, scope: str, owner: str, address: str, spec: Param
     arguments, control = {
         "float": ("f", "fader"), "long": ("i", "fader"), "bool": ("i 0|1", "toggle"),
         "color": ("f r f g f b [f a]", "color"), "point2D": ("f x f y", "xy"),
-        "choice": ("s name (or i index)", "choice"),
+        "choice": ("s name (or i index)", "choice"), "event": ("i 1", "toggle"),
+        "image": ("s source", "text"),
     }[spec.type]
-    relative = spec.type not in ("bool", "choice")
+    relative = spec.type not in ("bool", "choice", "event", "image")
     label = spec.label or spec.name
     where = f"layer {owner}" if scope == "layer" else scope
     doc = f"{label} ({where})." + (" Relative: `\"+\" x`, `\"-\" x`, `\"*\" x`." if relative
@@ -162,6 +165,13 @@ def describe_range(spec: Param) -> str:
         return ", ".join(spec.choices)
     if spec.type == "bool":
         return "0 off, 1 on"
+    if spec.type == "event":
+        return "1 fires it for one frame, 0 re-arms it"
+    if spec.type == "image":
+        return "below, previous, or an image file of the shaders folder"
+    if spec.type == "long" and spec.values:
+        return ", ".join(f"{v} {label}" for v, label in zip(spec.values, spec.labels,
+                                                              strict=False))
     if spec.type == "color":
         return "each 0..1; alpha 1 if left out"
     low = "-inf" if spec.min is None else _number(spec.min)

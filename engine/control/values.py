@@ -61,7 +61,7 @@ def parse_step(spec: Param, args: Sequence[Any]) -> Step:
     """One message's arguments (query already handled) as a step for `spec`."""
     op, rest = "=", list(args)
     head = args[0] if args else None
-    if isinstance(head, str) and spec.type != "choice":
+    if isinstance(head, str) and spec.type not in ("choice", "image"):
         if head in OPS or head == "=":
             op, rest = head, rest[1:]
         elif len(args) == 1 and head[:1] in OPS:
@@ -71,7 +71,7 @@ def parse_step(spec: Param, args: Sequence[Any]) -> Step:
                                  f"got {head!r}")
     if op == "=":
         return "=", absolute(spec, rest)
-    if spec.type in ("bool", "choice"):
+    if spec.type in ("bool", "event", "choice", "image"):
         raise Refused(WRONG, f"{spec.name}: {spec.type} values take no {op}")
     return op, _operand(spec, rest)
 
@@ -87,7 +87,12 @@ def absolute(spec: Param, args: Sequence[Any]) -> Any:
     """The value a message sets, in range (clamped) and in the declared shape."""
     if spec.type == "choice":
         return _choice(spec, args)
-    if spec.type == "bool":
+    if spec.type == "image":
+        try:
+            return spec.clamp(_single(spec, args))
+        except ValueError as error:
+            raise Refused(RANGE, str(error)) from error
+    if spec.type in ("bool", "event"):
         value = _single(spec, args)
         if not (isinstance(value, bool) or is_number(value)):
             raise Refused(WRONG, f"{spec.name}: expected 0/1 or true/false")

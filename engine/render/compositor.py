@@ -6,6 +6,7 @@ scaled by the layer's opacity in the shader prologue, so one blend table serves 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from engine.render.invitation import Invitation
 from engine.render.library import LoadedShader, ShaderLibrary
 from engine.render.media import PictureLayer
 from engine.render.paint import PaintLayer
-from engine.render.shader import IMAGE_UNITS
+from engine.render.shader import CHANNELS, IMAGE_UNITS
 from engine.render.surface import FrameTarget
 from engine.render.text import STRIDE, TextBatch, instances
 from engine.render.threads import Threads
@@ -48,6 +49,8 @@ class FrameInputs:
     audio_level: float = 0.0
     audio_bands: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     view: tuple[float, ...] = (0.0, 0.0, 1.0)
+    mouse: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    sample_rate: float = 48000.0
 
 
 PINNED_SCALE = 1.35
@@ -138,6 +141,7 @@ class Compositor:
         self.overlay_text = ""
         self.scratch: dict[str, FrameTarget] = {}
         self.wants_previous = False
+        self.events: dict[tuple[int, str], bool] = {}  # an event's value last frame
 
     def render(self, scene: Scene, carte: Carte, inputs: FrameInputs,
                target: FrameTarget) -> None:
@@ -149,7 +153,8 @@ class Compositor:
     def render_transition(self, start: Scene, end: Scene, progress: float, shader: str,
                           carte: Carte, inputs: FrameInputs, target: FrameTarget) -> None:
         """Compose both scenes and blend them with a transition shader (ISF convention:
-        `startImage`, `endImage`, `progress`)."""
+        `startImage`, `endImage`, `progress`), its inputs from the arriving scene's
+        `[transition]` table."""
         self.wants_previous = False
         first, second = self._scratch("start", target.size), self._scratch("end", target.size)
         self._compose(start, carte, inputs, first)
@@ -160,11 +165,13 @@ class Compositor:
         if loaded is None:
             self.ctx.copy_framebuffer(target.fbo, second.fbo)
         else:
-            first.texture.use(IMAGE_UNITS["startImage"])
-            second.texture.use(IMAGE_UNITS["endImage"])
+            for frame, role in ((first, "startImage"), (second, "endImage")):
+                frame.texture.build_mipmaps()
+                frame.texture.use(IMAGE_UNITS[role])
             self._set_builtins(loaded, carte, inputs, target.size, 1.0)
             loaded.set("progress", min(max(progress, 0.0), 1.0))
-            loaded.vao.render(moderngl.TRIANGLE_STRIP)
+            params = dict(end.transition_params) if shader == end.transition_shader else {}
+            self._draw_shader(loaded, params, inputs, target, blend=False)
         self.ctx.enable(moderngl.BLEND)
         self._keep_previous(target)
 
@@ -176,15 +183,64 @@ class Compositor:
         self._scratch("previous", target.size).texture.use(IMAGE_UNITS["previousFrame"])
         for layer in scene.layers:
             if layer.enabled and layer.opacity > 0:
-                if layer.kind == "post":
+                loaded = self.shaders.get(layer.shader) if layer.shader else None
+                if layer.kind == "post" or (loaded and self._reads_below(loaded, layer.params)):
                     below = self._scratch("below", target.size)
                     self.ctx.copy_framebuffer(below.fbo, target.fbo)
                     below.texture.build_mipmaps()
                     below.texture.use(IMAGE_UNITS["inputImage"])
                     target.fbo.use()
                 self.ctx.blend_func = BLEND_FUNCS[layer.blend]
-                self._draw_layer(layer, carte, inputs, target.size)
+                self._draw_layer(layer, carte, inputs, target)
         self.ctx.blend_func = BLEND_FUNCS["normal"]
+
+    @staticmethod
+    def _reads_below(loaded: LoadedShader, params: dict[str, Any] | Any) -> bool:
+        """A filter (`inputImage`), or an image input bound to the frame below."""
+        return "inputImage" in loaded.program or any(
+            spec.type == "image" and params.get(spec.name, spec.default) == "below"
+            and spec.name in loaded.program for spec in loaded.source.inputs)
+
+    def _draw_shader(self, loaded: LoadedShader, params: dict[str, Any],
+                     inputs: FrameInputs, target: FrameTarget, blend: bool) -> None:
+        """A shader's inputs, images and audio, then its passes onto `target`."""
+        values: dict[str, Any] = {}
+        for spec in loaded.source.inputs:
+            value = params.get(spec.name, spec.default)
+            try:
+                values[spec.name] = spec.clamp(value)
+            except (TypeError, ValueError):
+                values[spec.name] = spec.default
+            if spec.type == "image":
+                self._bind_image(loaded, spec.name, values[spec.name], target.size)
+            elif spec.type == "event":
+                before = self.events.get((id(loaded), spec.name), False)
+                self.events[(id(loaded), spec.name)] = values[spec.name]
+                loaded.set(spec.name, values[spec.name] and not before)  # one frame
+            else:
+                loaded.set(spec.name, values[spec.name])
+        if loaded.source.audio:
+            loaded.feed_audio(inputs.audio_level, inputs.audio_bands)
+        loaded.draw(target.fbo, target.size, values, blend)
+
+    def _bind_image(self, loaded: LoadedShader, name: str, value: str,
+                    size: tuple[int, int]) -> None:
+        unit = loaded.unit(name)
+        if unit is None or name not in loaded.program:
+            return
+        if value in ("below", "previous"):
+            self.wants_previous |= value == "previous"
+            texture = self._scratch(value, size).texture
+        else:
+            texture = loaded.file(value) or self._scratch("below", size).texture
+        texture.use(unit)
+        if name in CHANNELS and "iChannelResolution" in loaded.program:
+            resolution = loaded.program["iChannelResolution"]
+            index, count = CHANNELS.index(name), resolution.array_length
+            if index < count:
+                sizes = list(resolution.value) if count > 1 else [resolution.value]
+                sizes[index] = (*texture.size, 1.0)
+                resolution.value = sizes if count > 1 else sizes[0]
 
     def _scratch(self, role: str, size: tuple[int, int]) -> FrameTarget:
         """An offscreen frame of `size` for one role (below, previous, start, end)."""
@@ -203,8 +259,8 @@ class Compositor:
             self.ctx.copy_framebuffer(self._scratch("previous", target.size).fbo, target.fbo)
 
     def _draw_layer(self, layer: LayerSpec, carte: Carte, inputs: FrameInputs,
-                    resolution: tuple[int, int]) -> None:
-        tick = inputs.tick
+                    target: FrameTarget) -> None:
+        tick, resolution = inputs.tick, target.size
         if layer.kind == "contributions":
             params = {i.name: i.default for i in CONTRIBUTION_INPUTS} | dict(layer.params)
             self.threads.update(carte)
@@ -230,23 +286,22 @@ class Compositor:
             return
         self._set_builtins(loaded, carte, inputs, resolution, layer.opacity)
         self.wants_previous |= "previousFrame" in loaded.program
-        for spec in loaded.source.inputs:
-            value = layer.params.get(spec.name, spec.default)
-            try:
-                loaded.set(spec.name, spec.clamp(value))
-            except (TypeError, ValueError):
-                loaded.set(spec.name, spec.default)
-        loaded.vao.render(moderngl.TRIANGLE_STRIP)
+        self._draw_shader(loaded, dict(layer.params), inputs, target, blend=True)
 
     def _set_builtins(self, loaded: LoadedShader, carte: Carte, inputs: FrameInputs,
                       resolution: tuple[int, int], opacity: float) -> None:
         tick = inputs.tick
         since = tick.time - carte.last_arrival if carte.last_arrival is not None else 1e6
+        now = datetime.datetime.now()
+        midnight = now.hour * 3600 + now.minute * 60 + now.second + now.microsecond / 1e6
         builtins: dict[str, Any] = {
             "time": tick.time, "delta": tick.delta, "frame": tick.frame,
             "resolution": resolution, "audioLevel": inputs.audio_level,
             "audioBands": inputs.audio_bands, "contributions": float(len(carte)),
-            "sinceArrival": since, "carte_opacity": opacity, **IMAGE_UNITS}
+            "sinceArrival": since, "carte_opacity": opacity, "carte_mouse": inputs.mouse,
+            "carte_sample_rate": inputs.sample_rate,
+            "DATE": (float(now.year), float(now.month), float(now.day), midnight),
+            **IMAGE_UNITS}
         for name, value in builtins.items():
             loaded.set(name, value)
 

@@ -22,6 +22,7 @@
     [transition]              # how this scene arrives when switched to
     seconds = 3.0
     shader = "fondu"          # a transition shader: startImage, endImage, progress
+    softness = 0.2            # any other key: one of the transition shader's inputs
     [soundscape]              # the sound preset: a module of sound/ and its parameters
     module = "paysage"
     [soundscape.params]
@@ -91,6 +92,7 @@ class Scene:
     layers: tuple[LayerSpec, ...]
     transition_seconds: float = 2.0
     transition_shader: str = "fondu"
+    transition_params: Mapping[str, Any] = field(default_factory=dict)
     sound_module: str | None = None
     sound_params: Mapping[str, float] = field(default_factory=dict)
 
@@ -134,22 +136,40 @@ def load_scene(path: Path, shaders: ShaderLookup) -> Scene:
     if not isinstance(transition, dict):
         complain(("transition",), "[transition] must be a table with seconds and shader")
         transition = {}
-    for key in transition.keys() - TRANSITION_KEYS:
-        complain(("transition", key), f"unknown key {key!r} in [transition]; expected "
-                                      "seconds, shader")
     seconds = transition.get("seconds", 2.0)
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or \
             not 0 <= seconds <= 600:
         complain(("transition", "seconds"), "[transition] seconds must be a number 0..600")
     shader = transition.get("shader", "fondu")
-    if not isinstance(shader, str) or shaders(shader) is None:
+    source = shaders(shader) if isinstance(shader, str) else None
+    if source is None:
         complain(("transition", "shader"),
                  f"[transition] shader {shader!r} not found or not valid in the shaders folder")
+    transition_params = _transition_params(transition, source, complain)
     module, sound_params = _soundscape(raw.get("soundscape", {}), complain)
     if problems:
         raise ProblemError(problems)
     return Scene(path.stem, path, str(title), tuple(layers), float(seconds), str(shader),
-                 module, sound_params)
+                 transition_params, module, sound_params)
+
+
+def _transition_params(transition: dict[str, Any], source: ShaderSource | None,
+                       complain: Callable[[tuple[str | int, ...], str], None]
+                       ) -> dict[str, Any]:
+    """The `[transition]` keys besides seconds and shader: the transition's own inputs."""
+    inputs = {i.name: i for i in source.inputs} if source else {}
+    params: dict[str, Any] = {}
+    for key in transition.keys() - TRANSITION_KEYS:
+        if key not in inputs:
+            known = ", ".join(["seconds", "shader", *inputs])
+            complain(("transition", key), f"unknown key {key!r} in [transition]; expected "
+                                          f"{known}")
+            continue
+        try:
+            params[key] = inputs[key].clamp(transition[key])
+        except (TypeError, ValueError) as error:
+            complain(("transition", key), f"[transition] {key}: {error}")
+    return params
 
 
 def _soundscape(entry: Any, complain: Callable[[tuple[str | int, ...], str], None]
