@@ -41,7 +41,8 @@ sys.path[0] = str(ROOT)  # the repository, not bench/, whose module names are ge
 from bench.common import Row, table  # noqa: E402
 
 GROUPS = {"frames": "bench.frames", "live": "bench.live", "osc": "bench.osc",
-          "sound": "bench.audio", "start": "bench.startup", "replay": "bench.replay"}
+          "sound": "bench.audio", "start": "bench.startup", "replay": "bench.replay",
+          "oscquery": "bench.oscquery"}
 TAIL = 1500
 
 

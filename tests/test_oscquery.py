@@ -242,7 +242,7 @@ def bare() -> Iterator[tuple[OscServer, OscQueryServer]]:
 def test_a_client_outside_the_allow_list_gets_nothing(
         bare: tuple[OscServer, OscQueryServer]) -> None:
     osc, query = bare
-    url = "http://127.0.0.1:%d" % query.address[1]
+    url = f"http://127.0.0.1:{query.address[1]}"
     status, text = get(url + "/carte/layers/champ/flow?VALUE")
     assert status == 403 and "allow list" in text
     assert get(url + "/?HOST_INFO")[0] == 403
@@ -278,7 +278,7 @@ def test_garbage_http_requests_are_refused_without_harm(
         sock.sendall(b"GET /" + garbage + b" HTTP/1.1\r\nHost: x\r\n\r\n")
         head = sock.recv(64)
     assert head.startswith(b"HTTP/1.") and head[9:12] in (b"200", b"204", b"400", b"404")
-    assert get("http://127.0.0.1:%d/carte?CONTENTS" % query.address[1])[0] == 200
+    assert get(f"http://127.0.0.1:{query.address[1]}/carte?CONTENTS")[0] == 200
 
 
 @settings(max_examples=40, deadline=None,
@@ -292,7 +292,7 @@ def test_garbage_http_requests_are_refused_without_harm(
 def test_garbage_websocket_frames_are_refused_without_harm(
         served: tuple[OscServer, OscQueryServer], frames: list[str | bytes]) -> None:
     osc, query = served
-    url = "ws://127.0.0.1:%d/" % query.address[1]
+    url = f"ws://127.0.0.1:{query.address[1]}/"
 
     async def scenario() -> None:
         async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
@@ -316,7 +316,7 @@ def test_garbage_websocket_frames_are_refused_without_harm(
 def test_an_oversized_websocket_message_closes_only_that_client(
         served: tuple[OscServer, OscQueryServer]) -> None:
     _, query = served
-    url = "ws://127.0.0.1:%d/" % query.address[1]
+    url = f"ws://127.0.0.1:{query.address[1]}/"
 
     async def scenario() -> tuple[Any, int]:
         async with aiohttp.ClientSession() as session:
@@ -378,7 +378,8 @@ def test_a_zeroconf_browser_finds_the_service(engine: Engine) -> None:
 PAGE = """<!doctype html><title>probe</title><script>
 const ROOT = "http://127.0.0.1:{http}", OPACITY = "/carte/layers/aplat/opacity";
 function padded(text) {
-  const bytes = new TextEncoder().encode(text), out = new Uint8Array((bytes.length >> 2) * 4 + 4);
+  const bytes = new TextEncoder().encode(text);
+  const out = new Uint8Array((bytes.length >> 2) * 4 + 4);
   out.set(bytes); return out;
 }
 function osc(address, tag, tail) {
@@ -387,7 +388,9 @@ function osc(address, tag, tail) {
   let at = 0; for (const p of parts) { out.set(p, at); at += p.length; }
   return out;
 }
-function float(x) { const b = new Uint8Array(4); new DataView(b.buffer).setFloat32(0, x); return b; }
+function float(x) {
+  const b = new Uint8Array(4); new DataView(b.buffer).setFloat32(0, x); return b;
+}
 fetch(ROOT + "/?HOST_INFO").then(r => r.json()).then(info => {
   const ws = new WebSocket("ws://" + info.WS_IP + ":" + info.WS_PORT + "/");
   ws.binaryType = "arraybuffer";

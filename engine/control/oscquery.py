@@ -88,6 +88,7 @@ class OscQueryServer:
         self.streamed = self.snapshot   # the snapshot whose values clients last got
         self.clients: set[Client] = set()
         self.connections = 0
+        self.updates = 0                # value messages queued for listeners since start
         self.runner: web.AppRunner | None = None
         self.bound: tuple[str, int] | None = None
         self.thread = LoopThread("oscquery")
@@ -278,6 +279,7 @@ class OscQueryServer:
                 if not client.send(messages[path]):
                     self._drop(client)
                     break
+                self.updates += 1
 
     def _reshape(self, space: AddressSpace) -> None:
         old, new = self.tree, build_tree(space)
