@@ -26,7 +26,9 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from engine.app import Engine
 from engine.config import OscConfig, load_config
 from engine.control import OscBindError, OscServer, osc_map_markdown
-from engine.control.oscquery import OscQueryServer
+from engine.control.model import Snapshot
+from engine.control.oscquery import OscQueryServer, QueryLimits
+from engine.control.refusal import SLOW
 from engine.problems import ProblemError
 from tests.conftest import set_config
 from tests.engines import make_engine, step_until
@@ -328,6 +330,41 @@ def test_an_oversized_websocket_message_closes_only_that_client(
 
     closed, status = asyncio.run(scenario())
     assert closed in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED) and status == 200
+
+
+def test_a_client_that_does_not_read_is_dropped_and_the_others_are_served() -> None:
+    osc = OscServer(OscConfig("127.0.0.1", 0, ("127.0.0.0/8",)), MODEL)
+    query = OscQueryServer("test", "127.0.0.1", 0, osc, QueryLimits(backlog=4,
+                                                                    send_seconds=0.5))
+    osc.start()
+    query.start()
+    try:
+        slow = socket.socket()
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        slow.connect(query.address)
+        slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        assert b" 101 " in slow.recv(4096)
+        for path in ("/carte/layers/champ/flow", "/carte/layers/champ/tint"):
+            text = json.dumps({"COMMAND": "LISTEN", "DATA": path}).encode()
+            mask = b"\0\0\0\0"  # a client's frames are masked; zero keeps the bytes
+            slow.sendall(bytes([0x81, 0x80 | len(text)]) + mask + text)
+        deadline = time.monotonic() + 20
+        step = 0
+        while query.clients or step < 10:
+            assert time.monotonic() < deadline, "the slow client was never dropped"
+            step += 1
+            level = (step % 100) / 100
+            query.publish(Snapshot(params={("layer", "champ", "flow"): level,
+                                           ("layer", "champ", "tint"): (level,) * 4}))
+            time.sleep(0.001)
+        assert query.complaints.snapshot().get(SLOW) == 1 and query.updates > 100
+        assert get(f"http://127.0.0.1:{query.address[1]}/carte?CONTENTS")[0] == 200
+        slow.close()
+    finally:
+        query.stop()
+        osc.stop()
 
 
 def test_a_taken_port_names_the_oscquery_key(served: tuple[OscServer, OscQueryServer]) -> None:

@@ -31,6 +31,7 @@ from engine.control.routes import AddressSpace
 from engine.control.server import OscBindError, OscServer
 
 log = logging.getLogger("engine.control")
+KEEPALIVE = 15.0  # seconds an idle HTTP connection is kept
 ADVERTISE_WAIT = 3.0  # seconds stopping waits for an advertisement still probing
 
 
@@ -43,21 +44,23 @@ class QueryLimits:
     message_bytes: int = 16384   # one WebSocket message, either way
     backlog: int = 256           # messages waiting for a slow WebSocket client; then dropped
     send_seconds: float = 2.0    # a send that takes longer drops the client
+    socket_bytes: int = 65536    # kernel send buffer per WebSocket: a deeper one holds
+                                 # stale values for a stalled client instead of noticing
     log_period: float = 10.0
 
 
 class Client:
     """One WebSocket client: what it listens to, and its bounded outgoing queue."""
 
-    def __init__(self, socket_: web.WebSocketResponse, host: str, port: int,
-                 backlog: int) -> None:
+    def __init__(self, socket_: web.WebSocketResponse, transport: asyncio.BaseTransport | None,
+                 host: str, port: int, backlog: int) -> None:
         self.socket = socket_
+        self.transport = transport
         self.host = host
         self.port = port
         self.listening: set[str] = set()
         self.queue: asyncio.Queue[str | bytes] = asyncio.Queue(backlog)
         self.dropped = False
-        self.closing: asyncio.Future[Any] | None = None
 
     def send(self, message: str | bytes) -> bool:
         """Queue a message; False when the client is too slow (it is then dropped)."""
@@ -124,7 +127,8 @@ class OscQueryServer:
         app = web.Application(middlewares=[self._guard], client_max_size=1024,
                               handler_args={"max_line_size": 4096, "max_field_size": 4096})
         app.router.add_route("*", "/{path:.*}", self._http)
-        self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0,
+                                    keepalive_timeout=KEEPALIVE)
         await self.runner.setup()
         try:
             sock = _bind(self.host, self.port)
@@ -202,7 +206,10 @@ class OscQueryServer:
                                         heartbeat=30.0)
         await socket_.prepare(request)
         host, port = _peer(request)
-        client = Client(socket_, host, port, self.limits.backlog)
+        raw = request.transport.get_extra_info("socket") if request.transport else None
+        if raw is not None:
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.limits.socket_bytes)
+        client = Client(socket_, request.transport, host, port, self.limits.backlog)
         self.clients.add(client)
         writer = asyncio.create_task(self._write(client))
         try:
@@ -254,11 +261,7 @@ class OscQueryServer:
                     else client.socket.send_str(message)
                 await asyncio.wait_for(sending, self.limits.send_seconds)
         except (TimeoutError, ConnectionError, RuntimeError):
-            client.dropped = True
-        if client.dropped:
-            self.complaints(client.host, SLOW, "WebSocket client too slow",
-                            asyncio.get_running_loop().time())
-            await client.socket.close()
+            self._drop(client)
 
     def _stream(self) -> None:
         """Send each listener the values that changed since the last snapshot streamed."""
@@ -301,9 +304,15 @@ class OscQueryServer:
                     break
 
     def _drop(self, client: Client) -> None:
+        """Cut a client that cannot keep up: no closing handshake, which it would not
+        read either; its reader then ends."""
+        if client in self.clients:
+            self.complaints(client.host, SLOW, "WebSocket client too slow",
+                            asyncio.get_running_loop().time())
         self.clients.discard(client)
         client.dropped = True
-        client.closing = asyncio.ensure_future(client.socket.close())
+        if client.transport is not None:
+            client.transport.abort()
 
 
 def _parent(path: str) -> str:
