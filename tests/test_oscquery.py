@@ -4,6 +4,7 @@ a zeroconf browser and read by headless Chromium."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import shutil
@@ -230,15 +231,52 @@ def test_a_shader_saved_with_a_new_input_adds_its_path(engine: Engine,
     assert get(base(engine) + "/carte/layers/aplat/grain?VALUE") == (200, {"VALUE": [0.2]})
 
 
+def test_a_scene_switch_removes_and_adds_the_layers_paths(engine: Engine) -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        async with aiohttp.ClientSession() as session, \
+                session.ws_connect(base(engine).replace("http", "ws") + "/") as ws:
+            await ws.send_str(json.dumps({"COMMAND": "LISTEN", "DATA": OPACITY}))
+            await asyncio.sleep(0.2)
+            udp(engine, "/carte/scenes/switch", "brume", 0.0)
+            notes: list[dict[str, Any]] = []
+            deadline = time.monotonic() + 10
+            while {"PATH_REMOVED", "PATH_ADDED"} - {n["COMMAND"] for n in notes}:
+                assert time.monotonic() < deadline, notes
+                engine.step()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    message = await ws.receive(timeout=0.05)
+                    if message.type == aiohttp.WSMsgType.TEXT:
+                        notes.append(json.loads(message.data))
+            return notes
+
+    notes = asyncio.run(scenario())
+    removed = [n["DATA"] for n in notes if n["COMMAND"] == "PATH_REMOVED"]
+    added = [n["DATA"]["FULL_PATH"] for n in notes if n["COMMAND"] == "PATH_ADDED"]
+    assert "/carte/layers/aplat" in removed and OPACITY not in removed  # whole subtrees
+    assert added and all(p.startswith("/carte/layers/") for p in added)
+    assert get(base(engine) + OPACITY)[0] == 404
+    assert get(base(engine) + added[0])[0] == 200
+
+
+@contextlib.contextmanager
+def serving(allow: tuple[str, ...], limits: QueryLimits | None = None
+            ) -> Iterator[tuple[OscServer, OscQueryServer]]:
+    """Both servers on loopback without an engine: the frame loop is the test."""
+    osc = OscServer(OscConfig("127.0.0.1", 0, allow), MODEL)
+    osc.start()
+    query = OscQueryServer("test", "127.0.0.1", 0, osc, limits)
+    try:
+        query.start()
+        yield osc, query
+    finally:
+        query.stop()
+        osc.stop()
+
+
 @pytest.fixture
 def bare() -> Iterator[tuple[OscServer, OscQueryServer]]:
-    osc = OscServer(OscConfig("127.0.0.1", 0, ("10.9.8.0/24",)), MODEL)
-    osc.start()
-    query = OscQueryServer("test", "127.0.0.1", 0, osc)
-    query.start()
-    yield osc, query
-    query.stop()
-    osc.stop()
+    with serving(("10.9.8.0/24",)) as both:
+        yield both
 
 
 def test_a_client_outside_the_allow_list_gets_nothing(
@@ -261,13 +299,8 @@ def test_a_client_outside_the_allow_list_gets_nothing(
 
 @pytest.fixture
 def served() -> Iterator[tuple[OscServer, OscQueryServer]]:
-    osc = OscServer(OscConfig("127.0.0.1", 0, ("127.0.0.0/8",)), MODEL)
-    osc.start()
-    query = OscQueryServer("test", "127.0.0.1", 0, osc)
-    query.start()
-    yield osc, query
-    query.stop()
-    osc.stop()
+    with serving(("127.0.0.0/8",)) as both:
+        yield both
 
 
 @settings(max_examples=60, deadline=None,
@@ -333,12 +366,7 @@ def test_an_oversized_websocket_message_closes_only_that_client(
 
 
 def test_a_client_that_does_not_read_is_dropped_and_the_others_are_served() -> None:
-    osc = OscServer(OscConfig("127.0.0.1", 0, ("127.0.0.0/8",)), MODEL)
-    query = OscQueryServer("test", "127.0.0.1", 0, osc, QueryLimits(backlog=4,
-                                                                    send_seconds=0.5))
-    osc.start()
-    query.start()
-    try:
+    with serving(("127.0.0.0/8",), QueryLimits(backlog=4, send_seconds=0.5)) as (_, query):
         slow = socket.socket()
         slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
         slow.connect(query.address)
@@ -362,9 +390,6 @@ def test_a_client_that_does_not_read_is_dropped_and_the_others_are_served() -> N
         assert query.complaints.snapshot().get(SLOW) == 1 and query.updates > 100
         assert get(f"http://127.0.0.1:{query.address[1]}/carte?CONTENTS")[0] == 200
         slow.close()
-    finally:
-        query.stop()
-        osc.stop()
 
 
 def test_a_taken_port_names_the_oscquery_key(served: tuple[OscServer, OscQueryServer]) -> None:
