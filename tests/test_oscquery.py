@@ -10,6 +10,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -31,7 +32,7 @@ from engine.control.model import Snapshot
 from engine.control.oscquery import OscQueryServer, QueryLimits
 from engine.control.refusal import SLOW
 from engine.problems import ProblemError
-from tests.conftest import set_config
+from tests.conftest import ROOT, set_config
 from tests.engines import make_engine, step_until
 from tests.test_osc_table import MODEL
 
@@ -398,6 +399,36 @@ def test_a_taken_port_names_the_oscquery_key(served: tuple[OscServer, OscQuerySe
     with pytest.raises(OscBindError) as refused:
         other.start()
     assert "already in use" in str(refused.value) and "[oscquery] port" in str(refused.value)
+
+
+def test_carte_run_serves_oscquery_and_a_taken_port_stops_it_clearly(project: Path) -> None:
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    port = holder.getsockname()[1]
+    set_config(project, "oscquery", "enabled", "true")
+    set_config(project, "oscquery", "port", str(port))
+    command = [sys.executable, "-m", "engine", "run", "--headless", "--config", str(project),
+               "--seconds", "20"]
+    holder.listen()
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    finally:
+        holder.close()
+    assert done.returncode == 1
+    assert f"cannot listen for OSCQuery on 127.0.0.1:{port}: port {port} is already in " \
+        "use" in done.stderr and "change [oscquery] port in the config file" in done.stderr
+    running = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        deadline, answer = time.monotonic() + 30, None
+        while answer is None and time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                answer = get(f"http://127.0.0.1:{port}/?HOST_INFO")
+            time.sleep(0.2)
+    finally:
+        running.terminate()
+        running.wait(30)
+    assert answer is not None and answer[0] == 200 and answer[1]["NAME"] == "Carte sensible"
 
 
 def test_a_bad_oscquery_key_is_named_with_its_file(project: Path) -> None:
