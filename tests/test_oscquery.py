@@ -33,7 +33,7 @@ from engine.control.oscquery import OscQueryServer, QueryLimits
 from engine.control.refusal import SLOW
 from engine.problems import ProblemError
 from tests.conftest import ROOT, set_config
-from tests.engines import make_engine, step_until
+from tests.engines import make_engine
 from tests.test_osc_table import MODEL
 
 FLAT = '/*{"INPUTS": [{"NAME": "teinte", "TYPE": "color", "DEFAULT": [0, 0, 1, 1]}]}*/\n' \
@@ -468,43 +468,61 @@ def test_a_zeroconf_browser_finds_the_service(engine: Engine) -> None:
                      "_osc._udp.local.": engine.control.server.address[1]}
 
 
-PAGE = """<!doctype html><title>probe</title><script>
+PAGE = """<!doctype html><title>probe</title><body>waiting</body><script>
 const ROOT = "http://127.0.0.1:{http}", OPACITY = "/carte/layers/aplat/opacity";
 function padded(text) {
   const bytes = new TextEncoder().encode(text);
   const out = new Uint8Array((bytes.length >> 2) * 4 + 4);
   out.set(bytes); return out;
 }
-function osc(address, tag, tail) {
-  const parts = [padded(address), padded("," + tag), tail];
+function float(x) {
+  const b = new Uint8Array(4); new DataView(b.buffer).setFloat32(0, x); return b;
+}
+function osc(address, tail) {
+  const parts = [padded(address), padded(",f"), tail];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0; for (const p of parts) { out.set(p, at); at += p.length; }
   return out;
-}
-function float(x) {
-  const b = new Uint8Array(4); new DataView(b.buffer).setFloat32(0, x); return b;
 }
 fetch(ROOT + "/?HOST_INFO").then(r => r.json()).then(info => {
   const ws = new WebSocket("ws://" + info.WS_IP + ":" + info.WS_PORT + "/");
   ws.binaryType = "arraybuffer";
   ws.onopen = () => {
     ws.send(JSON.stringify({COMMAND: "LISTEN", DATA: OPACITY}));
-    ws.send(osc(OPACITY, "f", float(0.75)));
+    ws.send(osc(OPACITY, float(0.1)));   // a page of another site: must not steer
+    document.body.textContent = "listening";
   };
   ws.onmessage = (event) => {
     if (typeof event.data === "string") return;
-    const view = new DataView(event.data), value = view.getFloat32(event.data.byteLength - 4);
+    const value = new DataView(event.data).getFloat32(event.data.byteLength - 4);
+    if (value !== 0.75) return;
     fetch(ROOT + OPACITY + "?RANGE").then(r => r.json()).then(range => {
-      const said = "chromium saw " + value + " of " + range.RANGE[0].MAX + " on " + info.NAME;
-      ws.send(osc("/carte/contributions/text", "s", padded(said)));
+      document.body.textContent = "chromium saw " + value + " of " + range.RANGE[0].MAX +
+        " on " + info.NAME;
     });
   };
 });
 </script>"""
 
 
+def page_text(devtools: str) -> str:
+    """The page's body text, read over Chromium's DevTools protocol."""
+    async def ask() -> str:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(devtools.replace("ws://", "http://").split("/devtools")[0]
+                                   + "/json") as answer:
+                target = next(t for t in await answer.json() if t["type"] == "page")
+            async with session.ws_connect(target["webSocketDebuggerUrl"]) as ws:
+                await ws.send_json({"id": 1, "method": "Runtime.evaluate",
+                                    "params": {"expression": "document.body.textContent"}})
+                reply = await ws.receive_json(timeout=5)
+                return str(reply["result"]["result"].get("value", ""))
+
+    return asyncio.run(ask())
+
+
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed")
-def test_headless_chromium_follows_and_steers_over_plain_websocket(
+def test_headless_chromium_follows_values_over_plain_websocket_but_cannot_steer(
         engine: Engine, tmp_path: Path) -> None:
     assert engine.control is not None and engine.control.query is not None
     page = tmp_path / "probe.html"
@@ -512,14 +530,27 @@ def test_headless_chromium_follows_and_steers_over_plain_websocket(
     browser = subprocess.Popen(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
                                 f"--user-data-dir={tmp_path / 'profile'}",
                                 "--remote-debugging-port=0", page.as_uri()],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        def said() -> list[str]:
-            return [p.contribution.text for p in engine.carte.placed
-                    if (p.contribution.text or "").startswith("chromium")]
-
-        step_until(engine, lambda: bool(said()), 60.0)
+        assert browser.stderr is not None
+        devtools = ""
+        while not devtools:
+            line = browser.stderr.readline()
+            assert line, "chromium ended before its DevTools started"
+            devtools = line.split("DevTools listening on ")[-1].strip() \
+                if "DevTools listening on" in line else ""
+        deadline, level, text = time.monotonic() + 60, 0.5, ""
+        while not text.startswith("chromium saw"):
+            assert time.monotonic() < deadline, text
+            level = 1.25 - level   # 0.5, 0.75, 0.5 ...: every change is streamed
+            udp(engine, OPACITY, level)
+            time.sleep(0.1)
+            engine.step()
+            text = page_text(devtools)
     finally:
-        browser.terminate()
-        browser.wait(10)
-    assert said() == ["chromium saw 0.75 of 1 on Carte sensible"]
+        browser.kill()
+        browser.wait()
+    assert text == "chromium saw 0.75 of 1 on Carte sensible"
+    assert engine.control.query.complaints.snapshot().get("sender not allowed") == 1
+    assert engine.steering.values(engine)[("layer", "aplat", "opacity")] != \
+        pytest.approx(0.1)

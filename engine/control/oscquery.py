@@ -16,6 +16,7 @@ import errno
 import json
 import logging
 import socket
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,7 @@ class Client:
         self.listening: set[str] = set()
         self.queue: asyncio.Queue[str | bytes] = asyncio.Queue(backlog)
         self.dropped = False
+        self.may_steer = False
 
     def send(self, message: str | bytes) -> bool:
         """Queue a message; False when the client is too slow (it is then dropped)."""
@@ -210,6 +212,7 @@ class OscQueryServer:
         if raw is not None:
             raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.limits.socket_bytes)
         client = Client(socket_, request.transport, host, port, self.limits.backlog)
+        client.may_steer = _same_site(request)
         self.clients.add(client)
         writer = asyncio.create_task(self._write(client))
         try:
@@ -249,6 +252,10 @@ class OscQueryServer:
                                                     "command or path", now)
 
     def _relay(self, client: Client, data: bytes) -> None:
+        if not client.may_steer:
+            self.complaints(client.host, NOT_ALLOWED, "OSC over WebSocket from a web page "
+                            "of another site; ignored", asyncio.get_running_loop().time())
+            return
         if not self.osc.relay(data, client.host, client.port):
             self.complaints(client.host, QUEUE, "OSC over WebSocket: too many waiting",
                             asyncio.get_running_loop().time())
@@ -313,6 +320,16 @@ class OscQueryServer:
         client.dropped = True
         if client.transport is not None:
             client.transport.abort()
+
+
+def _same_site(request: web.Request) -> bool:
+    """Whether a WebSocket may steer: VJ tools send no Origin; a browser always does,
+    and a page from another site (any page the VJ's browser happens to open) must not
+    reach the show through it. It may still read and listen, like any page."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    return urllib.parse.urlsplit(origin).netloc == request.host
 
 
 def _parent(path: str) -> str:
