@@ -393,6 +393,19 @@ def test_a_client_that_does_not_read_is_dropped_and_the_others_are_served() -> N
         slow.close()
 
 
+def test_listening_on_every_interface_host_info_names_the_one_reached() -> None:
+    osc = OscServer(OscConfig("0.0.0.0", 0, ("127.0.0.0/8",)), MODEL)
+    query = OscQueryServer("venue", "0.0.0.0", 0, osc)
+    osc.start()
+    try:
+        query.start()
+        status, info = get(f"http://127.0.0.1:{query.address[1]}/?HOST_INFO")
+    finally:
+        query.stop()
+        osc.stop()
+    assert status == 200 and (info["OSC_IP"], info["WS_IP"]) == ("127.0.0.1", "127.0.0.1")
+
+
 def test_a_taken_port_names_the_oscquery_key(served: tuple[OscServer, OscQueryServer]) -> None:
     osc, query = served
     other = OscQueryServer("again", "127.0.0.1", query.address[1], osc)

@@ -189,7 +189,11 @@ class OscQueryServer:
         path = "/" + request.match_info["path"].strip("/")
         query = request.query_string
         if query == "HOST_INFO":
-            return _json(host_info(self.name, self.osc.address, self.address))
+            here = _local(request)
+            osc_host, osc_port = self.osc.address
+            ws_host, ws_port = self.address
+            return _json(host_info(self.name, (_reachable(osc_host, here), osc_port),
+                                   (_reachable(ws_host, here), ws_port)))
         if path not in self.tree:
             raise web.HTTPNotFound(text=f"No node at {path[:200]}.\n")
         node = self.tree.node(path, self.snapshot)
@@ -330,6 +334,16 @@ def _same_site(request: web.Request) -> bool:
     if origin is None:
         return True
     return urllib.parse.urlsplit(origin).netloc == request.host
+
+
+def _local(request: web.Request) -> str:
+    local = request.transport.get_extra_info("sockname") if request.transport else None
+    return str(local[0]) if local else ""
+
+
+def _reachable(host: str, here: str) -> str:
+    """An address a client can use: the one it reached us on when we listen on all."""
+    return here or host if host in ("", "0.0.0.0", "::") else host
 
 
 def _parent(path: str) -> str:
