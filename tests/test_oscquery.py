@@ -320,6 +320,7 @@ def test_garbage_http_requests_are_refused_without_harm(
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(st.text(max_size=200), st.binary(max_size=200),
+                          st.just("[" * 8000 + "]" * 8000),
                           st.builds(lambda c, d: json.dumps({"COMMAND": c, "DATA": d}),
                                     st.sampled_from(["LISTEN", "IGNORE", "X", ""]),
                                     st.one_of(st.text(max_size=40), st.integers(),

@@ -240,7 +240,7 @@ class OscQueryServer:
             name, path = command["COMMAND"], command["DATA"]
             if not isinstance(name, str) or not isinstance(path, str):
                 raise TypeError
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, RecursionError):
             self.complaints(client.host, MALFORMED, "WebSocket text is not an OSCQuery "
                                                     "command", now)
             return
