@@ -44,7 +44,7 @@ from bench.common import Row, table  # noqa: E402
 
 GROUPS = {"frames": "bench.frames", "live": "bench.live", "osc": "bench.osc",
           "sound": "bench.audio", "start": "bench.startup", "replay": "bench.replay",
-          "web": "bench.web", "isf": "bench.isf"}
+          "web": "bench.web", "isf": "bench.isf", "oscquery": "bench.oscquery"}
 TAIL = 1500
 
 

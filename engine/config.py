@@ -103,6 +103,17 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class OscQueryConfig:
+    """Where OSCQuery hosts (TouchDesigner, VDMX, Chataigne, ossia score) find and read
+    the address table; advertised on the network as `name`."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 9010
+    name: str = "Carte sensible"
+
+
+@dataclass(frozen=True)
 class AudioConfig:
     """The soundscape's output."""
 
@@ -161,6 +172,7 @@ class Config:
     display: DisplayConfig = field(default_factory=DisplayConfig)
     osc: OscConfig = field(default_factory=OscConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    oscquery: OscQueryConfig = field(default_factory=OscQueryConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
     intake: IntakeConfig = field(default_factory=IntakeConfig)
     event: EventConfig = field(default_factory=EventConfig)
@@ -313,6 +325,13 @@ def _check_values(config: Config, text: str) -> list[Problem]:
     for key in ("rate", "queue", "horizon", "subscribers", "bind_retry_seconds"):
         if getattr(config.osc, key) <= 0:
             complain("osc", key, "expected a positive number")
+    if not 0 <= config.oscquery.port <= 65535:
+        complain("oscquery", "port", f"{config.oscquery.port} is not a TCP port; expected "
+                 "0..65535")
+    name = config.oscquery.name
+    if not name.strip() or len(name.encode()) > 63 or any(ord(c) < 32 for c in name):
+        complain("oscquery", "name", "expected a name of 1 to 63 bytes, without control "
+                 "characters (it is shown in VJ tools' lists)")
     for network in config.osc.allow:
         try:
             ipaddress.ip_network(network, strict=False)

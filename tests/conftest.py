@@ -56,6 +56,8 @@ def project(tmp_path: Path) -> Path:
     config = tmp_path / "config.toml"
     shutil.copy(ROOT / "config.toml", config)
     set_config(config, "osc", "port", "0")  # any free port: tests run side by side
+    set_config(config, "oscquery", "port", "0")
+    set_config(config, "oscquery", "enabled", "false")  # on only where a test is about it
     # Silent unless a test is about sound: one pyo server per process, and no probing.
     set_config(config, "audio", "backend", '"none"')
     return config

@@ -12,7 +12,9 @@ import time
 from typing import TYPE_CHECKING
 
 from engine.control.handlers import MAX_RECENT
+from engine.control.advertise import Advertisement
 from engine.control.model import ContributionSummary, ControlModel, Snapshot, Status
+from engine.control.oscquery import OscQueryServer
 from engine.control.server import OscBindError, OscServer
 from engine.control.settings import ControlSettings
 from engine.world.contribution import Contribution
@@ -45,6 +47,9 @@ class ControlLink:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.server = OscServer(engine.config.osc, self.model(), settings_of(engine))
+        query = engine.config.oscquery
+        self.query = OscQueryServer(query.name, query.host, query.port, self.server) \
+            if query.enabled else None
         self.next_status = 0.0
         self.model_key: tuple[object, ...] = ()
         self.published: tuple[object, ...] = ()
@@ -58,13 +63,26 @@ class ControlLink:
                 self.server.start()
                 host, port = self.server.address
                 log.info("OSC: listening on %s:%d", host, port)
-                return
+                break
             except OscBindError as error:
                 if time.monotonic() >= deadline:
                     raise
                 log.warning("%s; retrying for up to %g s", error,
                             self.engine.config.osc.bind_retry_seconds)
                 time.sleep(BIND_PAUSE)
+        if self.query is not None:
+            self._start_query(self.query)
+
+    def _start_query(self, query: OscQueryServer) -> None:
+        """Serve OSCQuery and advertise it; a taken port stops the start, as for OSC."""
+        advert = Advertisement(query.name, query.host, self.server.address[1])
+        query.on_started.append(advert.start)
+        query.on_stopping.append(advert.stop)
+        try:
+            query.start()
+        except OscBindError:
+            self.server.stop()
+            raise
 
     def model(self) -> ControlModel:
         return self.model_of(self.engine)
@@ -90,10 +108,15 @@ class ControlLink:
         if key != self.model_key:
             self.model_key = key
             self.server.update(self.model())
+            if self.query is not None:
+                self.query.update(self.server.space)
         changed = (engine.steering.version, engine.carte.version, engine.scene_name)
         if changed != self.published or engine.tick.frame % PUBLISH_EVERY == 0:
             self.published = changed
-            self.server.publish(self.snapshot())
+            snapshot = self.snapshot()
+            self.server.publish(snapshot)
+            if self.query is not None:
+                self.query.publish(snapshot)
         now = time.monotonic()
         if now >= self.next_status:
             self.next_status = now + STATUS_EVERY
@@ -117,4 +140,6 @@ class ControlLink:
         self.server.broadcast_arrival(summary(contribution, "shown"))
 
     def stop(self) -> None:
+        if self.query is not None:
+            self.query.stop()
         self.server.stop()

@@ -17,6 +17,7 @@ REPLY = "reply dropped"
 UNANSWERED = "query without a value"
 FULL = "subscribers full"
 FAULT = "handler fault"
+SLOW = "slow client dropped"
 
 
 class Refused(Exception):

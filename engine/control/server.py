@@ -8,12 +8,14 @@ subscribers). `update()` swaps in a new address space when scenes or shaders rel
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import select
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -58,13 +60,14 @@ log = logging.getLogger("engine.control")
 
 IDLE = 0.25    # seconds the thread sleeps in select when nothing is scheduled
 BATCH = 256    # datagrams read per turn before looking at the schedule again
+RELAYED = 1024  # datagrams from other transports (OSCQuery's WebSocket) waiting for a turn
 
 
 class OscBindError(Exception):
     """The OSC socket cannot be opened; the message names the config key to change."""
 
-    def __init__(self, host: str, port: int, key: str, why: str) -> None:
-        super().__init__(f"cannot listen for OSC on {host}:{port}: {why}; "
+    def __init__(self, host: str, port: int, key: str, why: str, what: str = "OSC") -> None:
+        super().__init__(f"cannot listen for {what} on {host}:{port}: {why}; "
                          f"change {key} in the config file")
         self.host = host
         self.port = port
@@ -100,6 +103,7 @@ class OscServer:
         self.strokes = Strokes(self.settings.max_stroke_points, self.settings.stroke_idle)
         self.subscribers = Subscribers(self.settings.subscribers, self.settings.lease)
         self.accepted = 0
+        self.relayed: deque[tuple[bytes, Sender]] = deque()
         self.sock: socket.socket | None = None
         self.outbox: Outbox | None = None
         self.waker: tuple[socket.socket, socket.socket] | None = None
@@ -162,6 +166,17 @@ class OscServer:
         """The commands since the last call, in arrival order; never waits."""
         return self.mailbox.drain()
 
+    def relay(self, data: bytes, host: str, port: int) -> bool:
+        """Route an OSC packet that came another way (a WebSocket) like a datagram from
+        `host`, under the same allow list, validation and rate caps; from any thread,
+        never waits. False (dropped) when too many already wait."""
+        if len(self.relayed) >= RELAYED or self.waker is None:
+            return False
+        self.relayed.append((data, Sender(host, port)))
+        with contextlib.suppress(OSError):  # the waker's buffer is full: a turn is due
+            self.waker[1].send(b"\0")
+        return True
+
     def broadcast_status(self, status: Status) -> None:
         """Send the engine's status to every subscriber (never blocks)."""
         self._broadcast(replies.status(status))
@@ -205,6 +220,9 @@ class OscServer:
         now = self.clock()
         if self.sock in readable:
             self._receive(now)
+        for _ in range(len(self.relayed)):
+            data, sender = self.relayed.popleft()
+            self._datagram(data, sender, now, time.time())
         for sender, message in self.schedule.pop_due(time.time()):
             self._message(sender, message, now)
         self._queue(self.strokes.expire(now), "strokes", now)
