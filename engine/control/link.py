@@ -11,8 +11,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from engine.control.handlers import MAX_RECENT
 from engine.control.advertise import Advertisement
+from engine.control.handlers import MAX_RECENT
 from engine.control.model import ContributionSummary, ControlModel, Snapshot, Status
 from engine.control.oscquery import OscQueryServer
 from engine.control.server import OscBindError, OscServer
