@@ -184,3 +184,22 @@ def test_an_arrival_is_visited_long_enough_to_read() -> None:
     view = camera.update(3.0, carte)
     assert (view[0], view[1]) == pytest.approx((placed.x, placed.y))
     assert inside(view, placed, 16 / 9)  # the whole card is on screen while it is read
+
+
+def test_theme_names_stand_at_their_poles_and_cover_no_one(carte: Carte) -> None:
+    from engine.render.compositor import label_rows
+
+    labels = carte.layout.labels
+    assert [name for name, _ in labels] == [t.upper() for t in THEMES]
+    places = boxes(carte)
+    for _, (x, y, w, h) in labels:
+        clash = (np.abs(places[:, 0] - x) < places[:, 2] + w) & \
+            (np.abs(places[:, 1] - y) < places[:, 3] + h)
+        assert not clash.any()
+    rows = label_rows(carte, GlyphAtlas(pixel_size=48))
+    for name, (x, y, w, _) in labels:
+        mine = rows[(rows[:, 8] == np.float32(x)) & (rows[:, 9] == np.float32(y))]
+        assert len(mine) == len(name.replace(" ", ""))
+        scale = mine[:, 10] * 2.0
+        assert (x + (mine[:, 0] - HALO) * scale >= x - w).all()
+        assert (x + (mine[:, 0] + mine[:, 2] + HALO) * scale <= x + w).all()

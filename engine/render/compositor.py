@@ -27,7 +27,7 @@ from engine.render.text import STRIDE, TextBatch, instances
 from engine.render.threads import Threads
 from engine.world.carte import Carte, Placed
 from engine.world.contribution import Contribution
-from engine.world.layout import GUTTER, card_text
+from engine.world.layout import GUTTER, LABEL_EMS, card_text
 from engine.world.scene import CONTRIBUTION_INPUTS, LayerSpec, Scene
 
 BLEND_FUNCS = {
@@ -52,6 +52,23 @@ class FrameInputs:
 
 FULL_CARDS = 1000  # the most recent cards show their whole text
 THREAD_WIDTH = 1.6  # pixels at 720 lines
+
+
+# The archive's theme accents (archive.css .t0 … .t7), so both name a theme alike.
+THEME_INKS = ((0.953, 0.714, 0.392), (0.416, 0.820, 0.890), (0.576, 0.863, 0.612),
+              (0.957, 0.584, 0.678), (0.725, 0.627, 0.957), (0.937, 0.878, 0.486),
+              (0.510, 0.698, 1.0), (1.0, 0.635, 0.486))
+LABEL = 2.0  # the `pinned` value of label glyphs (text.vert: they fade as the view nears)
+
+
+def label_rows(carte: Carte, atlas: GlyphAtlas) -> np.ndarray:
+    """Glyph instances of the themes' names at their poles, in the themes' colours."""
+    size = carte.layout.em / 2 * LABEL_EMS
+    rows = [instances(glyph_quads(atlas, atlas.typesetter.set(name, 1e9)),
+                      (box[0], box[1], size, -1e4),
+                      (*THEME_INKS[index % len(THEME_INKS)], 0.9), pinned=LABEL)
+            for index, (name, box) in enumerate(carte.layout.labels)]
+    return np.concatenate(rows) if rows else np.empty((0, STRIDE), "f4")
 
 
 def card_rows(carte: Carte, atlas: GlyphAtlas, params: dict[str, Any], start: int = 0
@@ -95,7 +112,7 @@ class ContributionCards:
         epoch = len(carte.placed) // FULL_CARDS
         if look != self.look or (carte.moderations, epoch) != self.seen:
             self.look, self.seen, self.shown = look, (carte.moderations, epoch), 0
-            self.batch.set(np.empty((0, STRIDE), "f4"))
+            self.batch.set(label_rows(carte, self.atlas))
         if self.shown == len(carte.placed):
             return
         rows = card_rows(carte, self.atlas, params, self.shown)

@@ -26,7 +26,7 @@ def internal_program(ctx: moderngl.Context, name: str) -> moderngl.Program:
 
 
 def instances(quads: np.ndarray, anchor: tuple[float, float, float, float],
-              color: tuple[float, float, float, float], pinned: bool = False) -> np.ndarray:
+              color: tuple[float, float, float, float], pinned: float = 0.0) -> np.ndarray:
     """Glyph quads of one text block made into instance rows for `TextBatch`."""
     rows = np.empty((len(quads), STRIDE), dtype=np.float32)
     rows[:, :8] = quads

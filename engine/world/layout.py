@@ -33,6 +33,7 @@ PICTURE_EMS = (4.5, 2.5)  # a picture's longer half side in ems: on a sparse car
 DENSE = 60  # contributions after which pictures are halfway to their dense size
 FIGURE_ASPECT = 512 / 308  # data and sound figures (see render.figures)
 SHORT_WORDS = 5
+LABEL_EMS = 2.2  # a theme's name at its pole, in carte ems
 
 Box = tuple[float, float, float, float]  # centre x, y, half width, half height
 Spot = tuple[float, float, int]  # centre x, y and the step of the walk that found it
@@ -85,6 +86,18 @@ class Layout:
         self.cells: dict[tuple[int, int], list[Box]] = defaultdict(list)
         self.walked: dict[tuple[str | None, int], int] = {}
         self.count = 0
+        # Each theme's name at its pole, taken before any contribution: one collision
+        # structure for places and labels, so no label covers a contribution.
+        self.labels: list[tuple[str, Box]] = []
+        for theme in themes:
+            name = theme.upper()
+            setting = self.typesetter.set(name, 1e9)
+            size, gutter = LABEL_EMS * em, GUTTER * em
+            box = (*self.pole(theme), setting.width * size / 2 + gutter,
+                   setting.height * size / 2 + gutter)
+            self.labels.append((name, box))
+            for cell in self._cells(box):
+                self.cells[cell].append(box)
 
     def pole(self, theme: str | None) -> tuple[float, float]:
         if theme not in self.themes:

@@ -10,7 +10,7 @@ in vec4 quad;      // x, y, w, h in ems, y down, relative to the anchor
 in vec4 tex;       // u0, v0, u1, v1
 in vec4 anchor;    // x, y, size (half the NDC height of an em at zoom 1), born (seconds)
 in vec4 color;
-in float pinned;   // pinned cards never settle
+in float pinned;   // 1: a pinned card, never settling; 2: a theme's name at its pole
 uniform vec2 resolution;
 uniform float settle_after;  // seconds a new card stays bright
 uniform float time;
@@ -35,8 +35,13 @@ void main() {
         float age = max(time - anchor.w, 0.0);
         float settle = pinned > 0.5 ? 0.0 : smoothstep(settle_after, settle_after * 2.5, age);
         size *= view.z;
-        v_greek = 1.0 - smoothstep(floor_px * 0.8, floor_px, size * 1080.0);
-        alpha = bloom * mix(1.0, 0.9, settle);
+        if (pinned > 1.5) {
+            // a name for the whole view: gone once the cards around it read large
+            alpha = 1.0 - smoothstep(floor_px * 4.0, floor_px * 7.0, size * 1080.0);
+        } else {
+            v_greek = 1.0 - smoothstep(floor_px * 0.8, floor_px, size * 1080.0);
+            alpha = bloom * mix(1.0, 0.9, settle);
+        }
     }
     vec2 grown = quad.zw + 2.0 * HALO;
     vec2 pixel = quad.xy - HALO + corner * grown;
