@@ -52,6 +52,7 @@ class FrameInputs:
 
 FULL_CARDS = 1000  # the most recent cards show their whole text
 THREAD_WIDTH = 1.6  # pixels at 720 lines
+THREADS_FULL = 0.6  # the zoom below which threads fade
 
 
 # The archive's theme accents (archive.css .t0 … .t7), so both name a theme alike.
@@ -216,7 +217,10 @@ class Compositor:
         if layer.kind == "contributions":
             params = {i.name: i.default for i in CONTRIBUTION_INPUTS} | dict(layer.params)
             self.threads.update(carte)
-            self.threads.draw(resolution, tick.time, inputs.view, layer.opacity * params["threads"],
+            # threads thin out as the view widens, so thousands stay a web, not a fog
+            fade = min(1.0, inputs.view[2] / THREADS_FULL)
+            self.threads.draw(resolution, tick.time, inputs.view,
+                              layer.opacity * params["threads"] * fade,
                               THREAD_WIDTH * resolution[1] / 720)
             self.paint.update(carte)
             self.paint.draw(resolution, inputs.view, layer.opacity)

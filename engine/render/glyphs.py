@@ -17,7 +17,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 from engine.world.typeset import LEADING, Setting, default_font, typesetter
 
-ATLAS_SIZE = 4096
 HALO_EMS = 0.08  # the halo's reach around a glyph (text.frag)
 
 
@@ -45,7 +44,9 @@ class GlyphAtlas:
         self.pixel_size = pixel_size
         # room around each glyph for its halo and its quad's margin (text.vert's HALO)
         self.pad = math.ceil(pixel_size * (HALO_EMS + 0.1)) + 2
-        self.pixels = np.zeros((ATLAS_SIZE, ATLAS_SIZE), dtype=np.uint8)
+        # a few hundred glyphs with their margins: 2048 square up to 1080-line outputs
+        self.size = 2048 if pixel_size <= 100 else 4096
+        self.pixels = np.zeros((self.size, self.size), dtype=np.uint8)
         self.glyphs: dict[str, Glyph] = {}
         self.cursor = (self.pad, self.pad)
         self.shelf = 0
@@ -65,10 +66,10 @@ class GlyphAtlas:
             return Glyph(0, 0, 0, 0, 0, 0, 0, 0, advance)
         x, y = self.cursor
         pad = self.pad
-        if x + width + pad > ATLAS_SIZE:
+        if x + width + pad > self.size:
             x, y = pad, y + self.shelf + pad
             self.shelf = 0
-        if y + height + pad > ATLAS_SIZE:
+        if y + height + pad > self.size:
             return self.glyph("?") if char != "?" else Glyph(0, 0, 0, 0, 0, 0, 0, 0, advance)
         image = Image.new("L", (width, height), 0)
         ImageDraw.Draw(image).text((-left, -top), char, font=self.font, fill=255, anchor="ls")
@@ -76,7 +77,7 @@ class GlyphAtlas:
         self.cursor = (x + width + pad, y)
         self.shelf = max(self.shelf, height)
         self.dirty = True
-        size = float(ATLAS_SIZE)
+        size = float(self.size)
         return Glyph(x / size, y / size, (x + width) / size, (y + height) / size,
                      float(left), float(top), float(width), float(height), advance)
 

@@ -33,7 +33,7 @@ PICTURE_EMS = (4.5, 2.5)  # a picture's longer half side in ems: on a sparse car
 DENSE = 60  # contributions after which pictures are halfway to their dense size
 FIGURE_ASPECT = 512 / 308  # data and sound figures (see render.figures)
 SHORT_WORDS = 5
-LABEL_EMS = 2.2  # a theme's name at its pole, in carte ems
+LABEL_EMS = 3.0  # the box a theme's name is given at its pole, in carte ems
 
 Box = tuple[float, float, float, float]  # centre x, y, half width, half height
 Spot = tuple[float, float, int]  # centre x, y and the step of the walk that found it
@@ -92,7 +92,8 @@ class Layout:
         for theme in themes:
             name = theme.upper()
             setting = self.typesetter.set(name, 1e9)
-            size, gutter = LABEL_EMS * em, GUTTER * em
+            size = LABEL_EMS * em
+            gutter = GUTTER * em + 0.1 * size  # and room for the glyphs' halo
             box = (*self.pole(theme), setting.width * size / 2 + gutter,
                    setting.height * size / 2 + gutter)
             self.labels.append((name, box))
