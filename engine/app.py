@@ -29,7 +29,7 @@ from engine.intake.intake import Arrived, Completed, Intake, Message, Moderated,
 from engine.journal.cache import PayloadCache
 from engine.journal.journal import Journal
 from engine.problems import Problem, ProblemError
-from engine.render.compositor import PINNED_SCALE, Compositor, FrameInputs
+from engine.render.compositor import Compositor, FrameInputs
 from engine.render.glyphs import GlyphAtlas
 from engine.render.library import ShaderLibrary
 from engine.render.surface import FrameTarget, Surface
@@ -39,7 +39,7 @@ from engine.supervise.notify import Notifier
 from engine.supervise.status import memory_mb, percentiles
 from engine.watch import FolderWatch
 from engine.web.link import WebLink
-from engine.world.camera import Camera
+from engine.world.camera import VISIT_EM, Camera
 from engine.world.carte import ABSENT, Carte
 from engine.world.contribution import light
 from engine.world.scene import Scene, SceneLibrary
@@ -84,12 +84,14 @@ class Engine:
         self.scene: Scene = scene
         self.leaving: Scene | None = None
         self.transition = (0.0, 0.0, "fondu")  # start, seconds, shader
-        self.carte = Carte(config.event.themes, config.event.sequences)
-        self.camera = Camera()
-        # Glyphs are rasterised near the size they are shown, so a poster stays sharp.
-        shown = config.display.text_size * surface.size[1] * PINNED_SCALE * 1.3
-        self.atlas = GlyphAtlas(config.display.font, int(min(max(shown, 48), 160)))
-        self.compositor = Compositor(ctx, self.shaders, self.atlas, config.display.text_size,
+        self.carte = Carte(config.event.themes, config.event.sequences,
+                           config.display.text_size, config.display.font)
+        self.camera = Camera(surface.size[0] / surface.size[1])
+        # Glyphs are rasterised at the size a visit shows them (mipmaps serve the whole
+        # view), so text stays sharp when the view closes in, on a poster too.
+        shown = surface.size[1] * VISIT_EM
+        self.atlas = GlyphAtlas(config.display.font, int(min(max(shown, 48), 200)))
+        self.compositor = Compositor(ctx, self.shaders, self.atlas,
                                      config.display.picture_slots,
                                      config.display.gpu_budget_mb,
                                      PayloadCache(config.paths.data / "cache").load,
@@ -182,7 +184,7 @@ class Engine:
             # What the journal restores was on the carte long ago: already settled.
             born = RESTORED_BORN if message.restored else max(self.tick.time, 0.0)
             spot = self.places.pop(contribution.id, None) if message.restored else None
-            placed = self.carte.add(light(contribution), born, message.state, spot)
+            placed = self.carte.add(contribution, born, message.state, spot)
             if placed is not None:
                 self.compositor.place(placed, self.carte, contribution)
                 if self.audio is not None:

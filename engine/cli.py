@@ -321,12 +321,29 @@ def listing(config: Config, as_json: bool) -> int:
     """Every file the journal knows, oldest first."""
     import json
 
+    from engine.intake.intake import Intake
     from engine.journal.journal import Journal
+    from engine.world.carte import Carte
 
     journal = Journal(config.paths.data / "journal.sqlite")
+    intake = Intake(config, journal) if as_json else None
     try:
         entries = [entry.public() for entry in journal.entries()]
+        if intake is not None:
+            # The map as the engine draws it: journaled spots taken again, others walked.
+            carte = Carte(config.event.themes, config.event.sequences,
+                          config.display.text_size, config.display.font)
+            spots = journal.places()
+            for arrived in intake.restore():
+                carte.add(arrived.contribution, 0.0, arrived.state,
+                          spots.get(arrived.contribution.id))
+            places = {p.contribution.id: p.place() for p in carte.placed}
+            for entry in entries:
+                if entry["id"] in places and entry["state"] in ("shown", "hidden", "pinned"):
+                    entry["place"] = places[entry["id"]]
     finally:
+        if intake is not None:
+            intake.stop()
         journal.close()
     if as_json:
         print(json.dumps({"contributions": entries}, ensure_ascii=False, indent=2))

@@ -156,7 +156,7 @@ class Steering:
         if command.action in ("focus", "unfocus"):
             placed = next((p for p in engine.carte.placed
                            if p.contribution.id == command.id), None)
-            engine.camera.focus(placed, engine.tick.time, FOCUS_SECONDS)
+            engine.camera.focus(placed, engine.tick.time, FOCUS_SECONDS, engine.carte.layout.em)
             return
         state = {"hide": "hidden", "show": "shown", "pin": "pinned", "unpin": "shown"}
         try:

@@ -261,7 +261,10 @@ def test_carte_list_json_tells_the_whole_story(project: Path) -> None:
     by_name = {entry["name"]: entry for entry in listed["contributions"]}
     first, second = by_name["a.txt"], by_name["b.xyz"]
     assert set(first) == {"seq", "id", "kind", "name", "source", "state", "reason", "tags",
-                          "archive", "time"}
+                          "archive", "time", "place"}
+    assert set(first["place"]) == {"x", "y", "w", "h"}
+    assert first["place"]["w"] > first["place"]["h"] > 0  # "Une idée": one short line
+    assert "place" not in second
     assert (first["name"], first["kind"], first["state"], first["tags"]) == \
         ("a.txt", "text", "shown", {"theme": "datas"})
     assert (second["name"], second["state"]) == ("b.xyz", "refused")

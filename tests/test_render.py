@@ -114,9 +114,18 @@ def test_a_contribution_appears_as_text(project: Path) -> None:
         settled = frame(engine, 300)  # ten seconds later the view is back on the whole
         ink = np.abs(luminance(settled) - luminance(empty)) > 0.25
         rows, cols = np.nonzero(ink)
-        assert ink.sum() > 20
-        # coopérations is the lower-right pole of the map
-        assert cols.mean() > width / 2 and rows.mean() > height / 2
+        # the whole view frames what is there: one contribution, large and centred
+        assert abs(cols.mean() - width / 2) < width * 0.1
+        assert cols.max() - cols.min() > width * 0.4
+        other = Contribution("decaf0", "text", "autre.txt", "Débattre lentement",
+                             Tags(theme="démocratie"))
+        engine.receive(Arrived(other))
+        both = frame(engine, 400)
+        ink = np.abs(luminance(both) - luminance(empty)) > 0.25
+        rows, cols = np.nonzero(ink)
+        # coopérations is the lower-right pole of the map, démocratie the lower left
+        left, right = ink[:, :width // 3].sum(), ink[:, -width // 3:].sum()
+        assert left > 20 and right > 20
     finally:
         engine.close()
 
@@ -194,6 +203,9 @@ def test_switching_scenes_blends_through_the_transition(project: Path) -> None:
 
 
 def test_recurring_keywords_grow_in_the_constellation(project: Path) -> None:
+    scene = project.parent / "scenes" / "champ.toml"
+    scene.write_text('[[layers]]\nkind = "contributions"\n[layers.params]\nkeywords = 1.0\n',
+                     encoding="utf-8")
     engine = make_engine(project)
     try:
         for index, words in enumerate((("écoute", "soin"), ("écoute",), ("Écoute", "lien"))):

@@ -18,7 +18,8 @@ import numpy as np
 from engine.clock import Tick
 from engine.problems import Problem
 from engine.render.constellation import Constellation
-from engine.render.glyphs import GlyphAtlas, layout
+from engine.render.glyphs import GlyphAtlas
+from engine.render.glyphs import layout as glyph_quads
 from engine.render.invitation import Invitation
 from engine.render.library import LoadedShader, ShaderLibrary
 from engine.render.media import PictureLayer
@@ -29,6 +30,7 @@ from engine.render.text import STRIDE, TextBatch, instances
 from engine.render.threads import Threads
 from engine.world.carte import Carte, Placed
 from engine.world.contribution import Contribution
+from engine.world.layout import GUTTER, LABEL_EMS, card_text
 from engine.world.scene import CONTRIBUTION_INPUTS, INVITATION_INPUTS, LayerSpec, Scene
 
 BLEND_FUNCS = {
@@ -53,22 +55,49 @@ class FrameInputs:
     sample_rate: float = 48000.0
 
 
-PINNED_SCALE = 1.35
 FULL_CARDS = 1000  # the most recent cards show their whole text
-SHORT_WORDS = 5
 THREAD_WIDTH = 1.6  # pixels at 720 lines
+THREADS_FULL = 0.6  # the zoom below which threads fade
 
 
-def card_text(contribution: Contribution) -> str:
-    """What a card says for the kinds shown as text; the others are pictures (data and
-    sound as drawn figures, see `figures`)."""
-    return contribution.text if contribution.kind in ("text", "keywords") else ""
+# The archive's theme accents (archive.css .t0 … .t7), so both name a theme alike.
+THEME_INKS = ((0.953, 0.714, 0.392), (0.416, 0.820, 0.890), (0.576, 0.863, 0.612),
+              (0.957, 0.584, 0.678), (0.725, 0.627, 0.957), (0.937, 0.878, 0.486),
+              (0.510, 0.698, 1.0), (1.0, 0.635, 0.486))
+LABEL = 2.0  # the `pinned` value of label glyphs (text.vert: they fade as the view nears)
 
 
-def abbreviated(text: str) -> str:
-    """The first words of an older card, so the settled carte reads as a field of titles."""
-    words = text.split()
-    return text if len(words) <= SHORT_WORDS else " ".join(words[:SHORT_WORDS]) + " …"
+def label_rows(carte: Carte, atlas: GlyphAtlas) -> np.ndarray:
+    """Glyph instances of the themes' names at their poles, in the themes' colours."""
+    size = carte.layout.em / 2 * LABEL_EMS
+    rows = [instances(glyph_quads(atlas, atlas.typesetter.set(name, 1e9)),
+                      (box[0], box[1], size, -1e4),
+                      (*THEME_INKS[index % len(THEME_INKS)], 0.9), pinned=LABEL)
+            for index, (name, box) in enumerate(carte.layout.labels)]
+    return np.concatenate(rows) if rows else np.empty((0, STRIDE), "f4")
+
+
+def card_rows(carte: Carte, atlas: GlyphAtlas, params: dict[str, Any], start: int = 0
+              ) -> np.ndarray:
+    """Glyph instances of the cards of `carte.placed[start:]`, each set as the layout
+    set it when placing it (a scene's `size` only ever draws it smaller, about its
+    centre); cards older than the newest `FULL_CARDS` shorten to their first words."""
+    layout = carte.layout
+    size = layout.em / 2 * min(float(params["size"]), 1.0)
+    old = len(carte.placed) - FULL_CARDS
+    rows = []
+    for index in range(start, len(carte.placed)):
+        placed = carte.placed[index]
+        state = carte.states[placed.contribution.id]
+        text = card_text(placed.contribution)
+        if placed.contribution.id in carte.hidden or not text:  # hidden, pending…
+            continue
+        setting = layout.title(text) if index < old and state != "pinned" else \
+            layout.setting(text)
+        quads = glyph_quads(atlas, setting)
+        rows.append(instances(quads, (placed.x, placed.y, size, placed.born),
+                              params["color"], pinned=state == "pinned"))
+    return np.concatenate(rows) if rows else np.empty((0, STRIDE), "f4")
 
 
 class ContributionCards:
@@ -77,40 +106,24 @@ class ContributionCards:
     changes, and every `FULL_CARDS` arrivals, when older cards shorten to their first
     words (the carte stays legible, and light to draw, at thousands of contributions)."""
 
-    def __init__(self, ctx: moderngl.Context, atlas: GlyphAtlas, text_size: float) -> None:
+    def __init__(self, ctx: moderngl.Context, atlas: GlyphAtlas) -> None:
         self.atlas = atlas
-        self.text_size = text_size
         self.batch = TextBatch(ctx, atlas)
         self.look: tuple[Any, ...] = ()
         self.shown = 0  # contributions of carte.placed already in the batch
         self.seen = (-1, -1)  # (moderations, rebuild epoch) the batch was built for
 
     def update(self, carte: Carte, params: dict[str, Any]) -> None:
-        look = (params["size"], params["width"], params["color"])
+        look = (params["size"], params["color"])
         epoch = len(carte.placed) // FULL_CARDS
         if look != self.look or (carte.moderations, epoch) != self.seen:
             self.look, self.seen, self.shown = look, (carte.moderations, epoch), 0
-            self.batch.set(np.empty((0, STRIDE), "f4"))
+            self.batch.set(label_rows(carte, self.atlas))
         if self.shown == len(carte.placed):
             return
-        size = self.text_size * params["size"] / self.atlas.pixel_size
-        wrap_width = params["width"] * self.atlas.pixel_size
-        old = len(carte.placed) - FULL_CARDS
-        rows = []
-        for index in range(self.shown, len(carte.placed)):
-            placed = carte.placed[index]
-            state = carte.states[placed.contribution.id]
-            text = card_text(placed.contribution)
-            if placed.contribution.id in carte.hidden or not text:  # hidden, pending…
-                continue
-            if index < old and state != "pinned":
-                text = abbreviated(text)
-            quads = layout(self.atlas, text, wrap_width)
-            scale = size * (PINNED_SCALE if state == "pinned" else 1.0)
-            rows.append(instances(quads, (placed.x, placed.y, scale, placed.born),
-                                  params["color"], pinned=state == "pinned"))
-        if rows:
-            self.batch.append(np.concatenate(rows))
+        rows = card_rows(carte, self.atlas, params, self.shown)
+        if len(rows):
+            self.batch.append(rows)
         self.shown = len(carte.placed)
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float,
@@ -125,17 +138,17 @@ class Compositor:
     """Owns the GL objects that turn a scene, the carte and the time into a frame."""
 
     def __init__(self, ctx: moderngl.Context, shaders: ShaderLibrary, atlas: GlyphAtlas,
-                 text_size: float, picture_slots: int = 256,
+                 picture_slots: int = 256,
                  gpu_budget_mb: float = 192.0,
                  reload: Callable[[str], Contribution | None] = lambda id: None,
                  invitation: str = "") -> None:
         self.ctx = ctx
         self.shaders = shaders
-        self.cards = ContributionCards(ctx, atlas, text_size)
+        self.cards = ContributionCards(ctx, atlas)
         self.pictures = PictureLayer(ctx, picture_slots, gpu_budget_mb, reload=reload)
         self.threads = Threads(ctx)
         self.paint = PaintLayer(ctx)
-        self.constellation = Constellation(ctx, atlas, text_size)
+        self.constellation = Constellation(ctx, atlas)
         self.invitation = Invitation(ctx, invitation, Path(atlas.font.path))
         self.overlay = TextBatch(ctx, atlas)
         self.overlay_text = ""
@@ -264,12 +277,16 @@ class Compositor:
         if layer.kind == "contributions":
             params = {i.name: i.default for i in CONTRIBUTION_INPUTS} | dict(layer.params)
             self.threads.update(carte)
-            self.threads.draw(resolution, tick.time, inputs.view, layer.opacity * params["threads"],
+            # threads thin out as the view widens, so thousands stay a web, not a fog
+            fade = min(1.0, inputs.view[2] / THREADS_FULL)
+            self.threads.draw(resolution, tick.time, inputs.view,
+                              layer.opacity * params["threads"] * fade,
                               THREAD_WIDTH * resolution[1] / 720)
             self.paint.update(carte)
             self.paint.draw(resolution, inputs.view, layer.opacity)
             self.pictures.update(tick.time, carte.hidden, carte.pinned, carte.version)
-            self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view)
+            self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view,
+                               GUTTER * carte.layout.em)
             self.cards.update(carte, params)
             self.cards.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view)
             if params["keywords"] > 0:
@@ -311,8 +328,10 @@ class Compositor:
         if text != self.overlay_text:
             self.overlay_text = text
             atlas = self.cards.atlas
-            quads = layout(atlas, text, 1e9, centred=False) if text else np.empty((0, 8), "f4")
-            size = 0.022 / atlas.pixel_size
+            setting = atlas.typesetter.set(text, 1e9)
+            quads = glyph_quads(atlas, setting, centred=False) if text else \
+                np.empty((0, 8), "f4")
+            size = 0.022
             shadow = instances(quads, (-0.97 + 0.002, 0.95 - 0.003, size, OVERLAY),
                                (0, 0, 0, 0.9))
             ink = instances(quads, (-0.97, 0.95, size, OVERLAY), OVERLAY_INK)

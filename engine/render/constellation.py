@@ -19,9 +19,8 @@ RECENT = 5000  # contributions looked at, newest first
 
 
 class Constellation:
-    def __init__(self, ctx: moderngl.Context, atlas: GlyphAtlas, text_size: float) -> None:
+    def __init__(self, ctx: moderngl.Context, atlas: GlyphAtlas) -> None:
         self.atlas = atlas
-        self.text_size = text_size
         self.batch = TextBatch(ctx, atlas)
         self.version = -1
 
@@ -44,8 +43,8 @@ class Constellation:
             y = sum(s[1] for s in spots) / len(spots) + 0.06
             born = max(s[2] for s in spots)
             grown = min(0.8 + 0.5 * (math.sqrt(len(spots)) - 1), 2.5)
-            size = self.text_size * grown / self.atlas.pixel_size
-            quads = layout(self.atlas, f"#{shown[key]}", 1e9)
+            size = carte.layout.em / 2 * grown
+            quads = layout(self.atlas, self.atlas.typesetter.set(f"#{shown[key]}", 1e9))
             rows.append(instances(quads, (x, y, size, born), GOLD, pinned=True))
         self.batch.set(np.concatenate(rows) if rows else np.empty((0, STRIDE), "f4"))
 

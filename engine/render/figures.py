@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from engine.render.glyphs import default_font
 from engine.world.contribution import Contribution
+from engine.world.typeset import default_font
 
 WIDTH, HEIGHT = 512, 256
 INKS = ((244, 208, 140), (140, 200, 244), (236, 150, 170), (170, 230, 170))

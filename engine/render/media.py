@@ -22,7 +22,6 @@ from engine.render.figures import figure
 from engine.render.text import SETTLE_AFTER, internal_program
 from engine.world.carte import Placed
 from engine.world.contribution import Contribution
-from engine.world.layout import PICTURE_HALF, SETTLED
 
 SLOT = 256
 THUMB = 40
@@ -296,18 +295,15 @@ class PictureLayer:
                 layer, tier = page, thumbs
             else:
                 continue
-            aspect = u / v
-            half_w = PICTURE_HALF * min(1.0, aspect)
-            half_h = PICTURE_HALF * min(1.0, 1.0 / aspect)
-            tier.append((placed.x, placed.y, half_w, half_h, layer, placed.born, framed,
+            tier.append((placed.x, placed.y, placed.w, placed.h, layer, placed.born, framed,
                          float(id in pinned), *rect))
         self.full.write(full)
         self.thumbs.write(thumbs)
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float,
-             drift: float, view: tuple[float, ...]) -> None:
+             drift: float, view: tuple[float, ...], gutter: float = 0.0) -> None:
         for name, value in {"pictures": 0, "resolution": resolution, "time": time,
-                            "opacity": opacity, "drift": drift, "settled": SETTLED,
+                            "opacity": opacity, "drift": drift, "gutter": gutter,
                             "settle_after": SETTLE_AFTER, "view": view}.items():
             if name in self.program:
                 self.program[name].value = value

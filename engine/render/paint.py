@@ -18,7 +18,6 @@ import numpy as np
 from engine.render.text import internal_program
 from engine.world.carte import Carte, Placed
 from engine.world.contribution import Point
-from engine.world.layout import PICTURE_HALF, SETTLED
 
 EXTENT = (-1.8, -1.2, 3.6, 2.4)  # the map rectangle painted on: x0, y0, width, height
 SIZE = (3072, 2048)
@@ -75,7 +74,8 @@ class PaintLayer:
         contribution = placed.contribution
         if not contribution.strokes or contribution.id in self.painted:
             return bool(contribution.strokes)
-        strokes = segments(contribution.strokes, (placed.x, placed.y), PICTURE_HALF * SETTLED)
+        strokes = segments(contribution.strokes, (placed.x, placed.y),
+                           min(placed.w, placed.h) * 0.9)
         self.painted[contribution.id] = strokes
         if hidden:
             self.hidden.add(contribution.id)

@@ -7,12 +7,15 @@ from importlib import resources
 import moderngl
 import numpy as np
 
-from engine.render.glyphs import GlyphAtlas
-from engine.world.layout import SETTLED
+from engine.render.glyphs import HALO_EMS, GlyphAtlas
 
 # Per-instance floats: quad (4), tex (4), anchor (4), color (4), pinned (1).
 STRIDE = 17
 SETTLE_AFTER = 12.0
+# The smallest em drawn as letters, in pixels on a 1080-line output: an x-height of about
+# 10 px, some 21 mm on a 2.3 m high projection, subtends 7 arc minutes at ten metres
+# (letters stop being read near 5). Smaller, a card shows as greeked lines.
+FLOOR_PX = 20.0
 
 
 def internal_program(ctx: moderngl.Context, name: str) -> moderngl.Program:
@@ -23,7 +26,7 @@ def internal_program(ctx: moderngl.Context, name: str) -> moderngl.Program:
 
 
 def instances(quads: np.ndarray, anchor: tuple[float, float, float, float],
-              color: tuple[float, float, float, float], pinned: bool = False) -> np.ndarray:
+              color: tuple[float, float, float, float], pinned: float = 0.0) -> np.ndarray:
     """Glyph quads of one text block made into instance rows for `TextBatch`."""
     rows = np.empty((len(quads), STRIDE), dtype=np.float32)
     rows[:, :8] = quads
@@ -42,7 +45,7 @@ class TextBatch:
         self.program = internal_program(ctx, "text")
         self.texture = ctx.texture((atlas.pixels.shape[1], atlas.pixels.shape[0]), 1,
                                    dtype="f1")
-        self.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self.texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
         self.corners = ctx.buffer(np.array([0, 0, 1, 0, 0, 1, 1, 1], dtype="f4"))
         self.capacity = 0
         self.count = 0
@@ -82,11 +85,12 @@ class TextBatch:
             return
         if self.atlas.dirty:
             self.texture.write(self.atlas.pixels)
+            self.texture.build_mipmaps()
             self.atlas.dirty = False
         self.texture.use(0)
         uniforms = {"atlas": 0, "resolution": resolution, "time": time, "opacity": opacity,
-                    "drift": drift, "settled": SETTLED, "settle_after": SETTLE_AFTER,
-                    "view": view}
+                    "drift": drift, "settle_after": SETTLE_AFTER, "view": view,
+                    "floor_px": FLOOR_PX, "halo_texels": HALO_EMS * self.atlas.pixel_size}
         for name, value in uniforms.items():
             if name in self.program:
                 self.program[name].value = value

@@ -1,10 +1,13 @@
-"""The arrival choreography: where the view looks, frame by frame.
+"""Where the view looks, frame by frame: the whole carte framed, and arrivals visited.
 
-A new contribution is announced: the view glides to it and lingers, then returns to the
-whole carte. Arrivals wait their turn in a queue, each with a shorter visit the longer
-the queue (a burst is paced fairly, never starved: every arrival still blooms in place).
-When nothing arrives for a while the view tours older contributions, so the carte never
-looks frozen. Everything is a function of show time, so renders are deterministic.
+The whole view frames what is there: it fits every place with a margin, and when a
+contribution lands outside it eases outward (it never closes in again, so the map only
+ever grows on screen). A new contribution is announced: the view glides to it and stays
+long enough to read it (about three words a second), then returns to the whole carte.
+Arrivals wait their turn in a queue, each with a shorter visit the longer the queue (a
+burst is paced fairly, never starved). When nothing arrives for a while the view tours
+older contributions. Everything follows from the arrivals and show time, so renders and
+replays are deterministic.
 """
 
 from __future__ import annotations
@@ -15,12 +18,19 @@ from collections import deque
 from dataclasses import dataclass
 
 from engine.world.carte import Carte, Placed
+from engine.world.layout import card_text
 
-WHOLE = (0.0, 0.0, 1.0)
+View = tuple[float, float, float]  # centre x, y and zoom (1: the short side spans -1..1)
+
 GLIDE = 1.6      # seconds to travel between views
-LINGER = 4.0     # seconds on a new arrival, when nothing else waits
+FRAMING = 2.5    # seconds the whole view takes to ease outward
+LINGER = 4.0     # seconds on a new arrival at least, when nothing else waits
+WORDS_PER_SECOND = 3.0
+LONGEST = 20.0   # seconds of reading at most
 SHORTEST = 1.2   # seconds on an arrival in a burst
-ZOOM = 2.2       # how close a visit comes
+MARGIN = 0.08    # of the framed extent, on every side
+VISIT_FILL = 0.7  # a visit shows its contribution across this much of the screen
+VISIT_EM = 1 / 12  # the largest em a view shows, as a fraction of the screen height
 QUIET = 40.0     # seconds without arrivals before touring
 TOUR_EVERY = 18.0
 
@@ -39,21 +49,44 @@ def ease(t: float) -> float:
     return t * t * (3.0 - 2.0 * t)
 
 
-class Camera:
-    """Schedules visits and answers the view (centre x, y and zoom) at any time."""
+def blend(a: View, b: View, weight: float) -> View:
+    """Between two views, the zoom moving evenly in scale."""
+    return (a[0] + (b[0] - a[0]) * weight, a[1] + (b[1] - a[1]) * weight,
+            math.exp(math.log(a[2]) + (math.log(b[2]) - math.log(a[2])) * weight))
 
-    def __init__(self) -> None:
+
+def reading_seconds(placed: Placed) -> float:
+    """How long a visitor needs to read a contribution as it arrives."""
+    words = len(card_text(placed.contribution).split())
+    return min(max(LINGER, words / WORDS_PER_SECOND), LONGEST)
+
+
+class Camera:
+    """Schedules visits and answers the view (centre x, y and zoom) at any time, for
+    frames of `aspect` (width over height)."""
+
+    def __init__(self, aspect: float = 16 / 9) -> None:
+        self.aspect = aspect
         self.waiting: deque[Placed] = deque()
         self.visit: Visit | None = None
         self.last_arrival = 0.0
         self.last_end = 0.0
-        self.view = WHOLE
+        self.framed: tuple[View, View, float] | None = None  # from, to, since
+        self.extent: tuple[float, ...] = ()
+        self.view: View = (0.0, 0.0, 1.0)
 
     def arrived(self, placed: Placed) -> None:
         self.waiting.append(placed)
         self.last_arrival = placed.born
 
-    def focus(self, placed: Placed | None, now: float, seconds: float) -> None:
+    def zoom_on(self, placed: Placed, em: float) -> float:
+        """The zoom that shows `placed` across `VISIT_FILL` of the screen, its text no
+        larger than `VISIT_EM`."""
+        fit = VISIT_FILL * min(1.0 / max(placed.h, 1e-6), self.aspect / max(placed.w, 1e-6))
+        return min(fit, VISIT_EM * 2.0 / em)
+
+    def focus(self, placed: Placed | None, now: float, seconds: float,
+              em: float = 0.06) -> None:
         """A moderator's focus: go to `placed` now and stay; None returns to the whole."""
         self.waiting.clear()
         if placed is None:
@@ -61,24 +94,55 @@ class Camera:
                 self.visit = Visit(self.visit.x, self.visit.y, self.visit.zoom,
                                    self.visit.start, min(self.visit.end, now))
             return
-        self.visit = Visit(placed.x, placed.y, ZOOM, now, now + GLIDE + seconds)
+        self.visit = Visit(placed.x, placed.y, self.zoom_on(placed, em), now,
+                           now + GLIDE + seconds)
 
-    def update(self, now: float, carte: Carte) -> tuple[float, ...]:
+    def whole(self, now: float, carte: Carte) -> View:
+        """The view of the whole carte at `now`: its extent with a margin, eased outward
+        from the previous framing whenever the extent grew."""
+        if carte.placed and carte.extent != self.extent:
+            self.extent = carte.extent
+            left, bottom, right, top = carte.extent
+            half_w = (right - left) / 2 * (1 + 2 * MARGIN)
+            half_h = (top - bottom) / 2 * (1 + 2 * MARGIN)
+            zoom = min(1.0 / half_h, self.aspect / half_w, VISIT_EM * 2.0 / carte.layout.em)
+            target = ((left + right) / 2, (bottom + top) / 2, zoom)
+            if self.framed is None:
+                self.framed = (target, target, now)
+            else:
+                current = self.whole(now, carte)
+                self.framed = (current, (*target[:2], min(zoom, current[2])), now)
+        if self.framed is None:
+            return (0.0, 0.0, 1.0)
+        start, end, since = self.framed
+        return blend(start, end, ease((now - since) / FRAMING))
+
+    def update(self, now: float, carte: Carte) -> View:
         """The view at `now`: (x, y, zoom)."""
         if self.visit is not None and now >= self.visit.end + GLIDE:
             self.last_end = self.visit.end + GLIDE
             self.visit = None
         if self.visit is None:
             self.visit = self._next(now, carte)
-        self.view = self._view(now)
+        whole = self.whole(now, carte)
+        visit = self.visit
+        if visit is None:
+            self.view = whole
+        else:
+            going = ease((now - visit.start) / GLIDE)
+            leaving = ease((now - visit.end) / GLIDE)
+            near = (visit.x, visit.y, max(visit.zoom, whole[2]))
+            self.view = blend(whole, near, going * (1.0 - leaving))
         return self.view
 
     def _next(self, now: float, carte: Carte) -> Visit | None:
+        em = carte.layout.em
         while self.waiting:
             target = self.waiting.popleft()
             if target.contribution.id not in carte.hidden:
-                stay = max(SHORTEST, LINGER / (1 + len(self.waiting)))
-                return Visit(target.x, target.y, ZOOM, now, now + GLIDE + stay)
+                stay = max(SHORTEST, reading_seconds(target) / (1 + len(self.waiting)))
+                return Visit(target.x, target.y, self.zoom_on(target, em), now,
+                             now + GLIDE + stay)
         quiet_since = max(self.last_arrival, self.last_end)
         placed = carte.placed
         if len(placed) > len(carte.hidden) and now - quiet_since >= QUIET:
@@ -87,15 +151,6 @@ class Camera:
             target = next(p for p in placed[pick:] + placed[:pick]
                           if p.contribution.id not in carte.hidden)
             self.last_end = now + TOUR_EVERY - QUIET  # tour again after TOUR_EVERY
-            return Visit(target.x, target.y, ZOOM * 0.8, now, now + GLIDE + LINGER * 1.5)
+            return Visit(target.x, target.y, self.zoom_on(target, em) * 0.8, now,
+                         now + GLIDE + LINGER * 1.5)
         return None
-
-    def _view(self, now: float) -> tuple[float, float, float]:
-        visit = self.visit
-        if visit is None:
-            return WHOLE
-        going = ease((now - visit.start) / GLIDE)
-        leaving = ease((now - visit.end) / GLIDE)
-        weight = going * (1.0 - leaving)
-        zoom = math.exp(math.log(visit.zoom) * weight)
-        return visit.x * weight, visit.y * weight, zoom

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from engine.world.contribution import Contribution
+from engine.world.contribution import Contribution, light
 from engine.world.layout import Layout, Spot
 
 LINKS_PER_ARRIVAL = 2
@@ -26,22 +27,34 @@ def bonds(contribution: Contribution) -> set[str]:
 
 @dataclass(frozen=True)
 class Placed:
-    """A contribution with its map position (-1..1 on the short side) and arrival time."""
+    """A contribution with its place on the map (centre and half extents, in map units:
+    -1..1 is the short side of the whole view at zoom 1) and its arrival time."""
 
     contribution: Contribution
     x: float
     y: float
     born: float
+    w: float = 0.0
+    h: float = 0.0
+
+    def place(self) -> dict[str, float]:
+        """The place as `carte list --json` gives it."""
+        return {"x": round(self.x, 5), "y": round(self.y, 5), "w": round(self.w, 5),
+                "h": round(self.h, 5)}
 
 
 ABSENT = ("hidden", "pending", "rejected")  # placed and kept, never drawn
 
 
 class Carte:
-    """Contributions in arrival order, each placed once; `version` counts changes."""
+    """Contributions in arrival order, each placed once; `version` counts changes.
+    `text_size` is the em as a fraction of the whole view's height (see `Layout`);
+    `extent` is the smallest box holding every place (left, bottom, right, top)."""
 
-    def __init__(self, themes: tuple[str, ...], sequences: tuple[str, ...] = ()) -> None:
-        self.layout = Layout(themes, sequences)
+    def __init__(self, themes: tuple[str, ...], sequences: tuple[str, ...] = (),
+                 text_size: float = 0.03, font: Path | None = None) -> None:
+        self.layout = Layout(themes, sequences, text_size * 2.0, font)
+        self.extent = (0.0, 0.0, 0.0, 0.0)
         self.placed: list[Placed] = []
         self.ids: set[str] = set()
         self.states: dict[str, str] = {}
@@ -60,18 +73,22 @@ class Carte:
     def add(self, contribution: Contribution, now: float, state: str = "shown",
             spot: Spot | None = None) -> Placed | None:
         """Place a new contribution (at `spot` when it was placed before: a restart); the
-        same content twice is placed once. New spots are kept in `found` for the journal."""
+        same content twice is placed once. New spots are kept in `found` for the journal.
+        `contribution` may carry its arrays (a picture's aspect); the carte keeps it
+        without them."""
         if contribution.id in self.ids:
             return None
         self.states[contribution.id] = state
         self._file(contribution.id, state)
         if spot is None:
-            spot = self.layout.place(contribution)
-            self.found.append((contribution.id, *spot))
+            box, step = self.layout.place(contribution)
+            self.found.append((contribution.id, box[0], box[1], step))
         else:
-            self.layout.take(contribution, spot)
-        x, y, _ = spot
-        placed = Placed(contribution, x, y, now)
+            box = self.layout.take(contribution, spot)
+        x, y, w, h = box
+        left, bottom, right, top = self.extent if self.placed else (x, y, x, y)
+        self.extent = (min(left, x - w), min(bottom, y - h), max(right, x + w), max(top, y + h))
+        placed = Placed(light(contribution), x, y, now, w, h)
         index = len(self.placed)
         mine = bonds(contribution)
         latest = {i for bond in mine for i in self.bonded[bond][-LINKS_PER_ARRIVAL:]}
@@ -89,7 +106,7 @@ class Carte:
         """A contribution's full payload replacing its preview, in the same place."""
         for index, placed in enumerate(self.placed):
             if placed.contribution.id == contribution.id:
-                self.placed[index] = Placed(contribution, placed.x, placed.y, placed.born)
+                self.placed[index] = replace(placed, contribution=contribution)
                 self.version += 1
                 return self.placed[index]
         return None

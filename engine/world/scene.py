@@ -52,12 +52,11 @@ TRANSITION_KEYS = {"seconds", "shader"}
 
 # Parameters of the built-in contributions layer, declared like shader inputs.
 CONTRIBUTION_INPUTS = (
-    ShaderInput("size", "float", 1.0, 0.25, 4.0, "Text size"),
+    ShaderInput("size", "float", 1.0, 0.25, 1.0, "Text size (of the carte's; never larger)"),
     ShaderInput("drift", "float", 0.012, 0.0, 0.1, "Drift"),
-    ShaderInput("width", "float", 18.0, 6.0, 60.0, "Line length (em)"),
     ShaderInput("color", "color", (0.96, 0.93, 0.86, 1.0), None, None, "Ink"),
     ShaderInput("threads", "float", 1.0, 0.0, 1.0, "Threads"),
-    ShaderInput("keywords", "float", 1.0, 0.0, 1.0, "Keyword constellation"),
+    ShaderInput("keywords", "float", 0.0, 0.0, 1.0, "Keyword constellation (over the cards)"),
 )
 # The invitation layer (a QR code of [web] public_url): where it sits and how tall.
 INVITATION_INPUTS = (

@@ -1,11 +1,12 @@
 #version 330 core
-// One instance per picture: a framed quad in map space, blooming in like the text cards.
+// One instance per picture: a framed quad in map space, drawn inside its place (the
+// carte's box for it, gutter aside), fading in and dimming as it settles.
 in vec2 corner;
 in vec4 place;     // x, y (map), half width, half height (map units)
 in vec4 look;      // layer, born (s), framed (1: photos and videos; 0: drawings;
                    // 2: figures drawn in), pinned
 in vec4 uvrect;    // where the picture sits in its layer: u, v, width, height
-uniform float settled;
+uniform float gutter;       // map units of the place kept free around the picture
 uniform float settle_after;
 uniform vec2 resolution;
 uniform float time;
@@ -23,7 +24,7 @@ void main() {
     vec2 centre = place.xy + drift * vec2(sin(time * 0.07 + seed), cos(time * 0.05 + seed * 1.3));
     float age = max(time - look.y, 0.0);
     float settle = look.w > 0.5 ? 0.0 : smoothstep(settle_after, settle_after * 2.5, age);
-    vec2 half_size = place.zw * mix(1.25, 1.0, bloom) * mix(1.0, settled, settle);
+    vec2 half_size = max(place.zw - gutter, vec2(0.0));
     vec2 position = (centre - view.xy + (corner * 2.0 - 1.0) * half_size) * view.z;
     position.x *= resolution.y / resolution.x;
     gl_Position = vec4(position, 0.0, 1.0);

@@ -1,12 +1,33 @@
 #version 330 core
+// Ink over a halo of the opposite lightness, so text reads on any scene's field;
+// greeked (below the readable floor) a glyph is a faint bar where its letters are.
 in vec2 v_tex;
 in vec4 v_color;
+in float v_greek;
 uniform sampler2D atlas;
 uniform float opacity;
+uniform float halo_texels;
 out vec4 colour;
 
 void main() {
-    float coverage = texture(atlas, v_tex).r;
-    float a = coverage * v_color.a * opacity;
-    colour = vec4(v_color.rgb * a, a);
+    // the atlas is rasterised at visit size, so the whole view samples it minified:
+    // a sharper mip and a steeper ramp keep thin strokes at full ink
+    float coverage = smoothstep(0.05, 0.65, texture(atlas, v_tex, -0.5).r);
+    vec2 step = vec2(halo_texels) / vec2(textureSize(atlas, 0));
+    float halo = coverage;
+    for (int i = 0; i < 8; i++) {
+        float angle = float(i) * 0.785398;
+        halo = max(halo, texture(atlas, v_tex + step * vec2(cos(angle), sin(angle))).r);
+    }
+    float light = dot(v_color.rgb, vec3(0.299, 0.587, 0.114));
+    // light ink gets a firm dark halo; dark ink a soft light one (a firm one would
+    // read as outlined letters)
+    vec3 shade = light > 0.5 ? vec3(0.0) : vec3(1.0);
+    float edge = light > 0.5 ? 0.5 : 1.0;
+    float back = smoothstep(0.0, edge, halo) * (light > 0.5 ? 0.85 : 0.25) * (1.0 - coverage);
+    vec3 rgb = v_color.rgb * coverage + shade * back;
+    float a = coverage + back;
+    vec4 letters = vec4(rgb, a);
+    vec4 bar = vec4(v_color.rgb * 0.22, 0.22);
+    colour = mix(letters, bar, v_greek) * v_color.a * opacity;
 }

@@ -1,26 +1,32 @@
 #version 330 core
-// One instance per glyph. Cards live in map space, -1..1 on the short side, bloom in
-// and drift slowly; overlays (born at or below OVERLAY) sit still in NDC.
+// One instance per glyph. Cards live in map space, -1..1 on the short side, and are
+// drawn exactly where the layout set them (never larger: their place is their box);
+// they fade in, drift slowly, dim as they settle, and below the readable floor show as
+// greeked lines. Overlays (born at or below OVERLAY) sit still in NDC.
 const float OVERLAY = -1e8;
+const float HALO = 0.09;     // ems of halo around every glyph
+const float LABEL_PX = 40.0; // a theme's name, in pixels at 1080 lines
 in vec2 corner;
-in vec4 quad;      // x, y, w, h in atlas pixels, y down, relative to the anchor
+in vec4 quad;      // x, y, w, h in ems, y down, relative to the anchor
 in vec4 tex;       // u0, v0, u1, v1
-in vec4 anchor;    // x, y, size (screen heights per atlas pixel), born (seconds)
+in vec4 anchor;    // x, y, size (half the NDC height of an em at zoom 1), born (seconds)
 in vec4 color;
-in float pinned;   // pinned cards never settle
+in float pinned;   // 1: a pinned card, never settling; 2: a theme's name at its pole
 uniform vec2 resolution;
-uniform float settled;       // size of a settled card relative to its arrival size
-uniform float settle_after;  // seconds a new card stays large
+uniform float settle_after;  // seconds a new card stays bright
 uniform float time;
 uniform float drift;
+uniform float floor_px;      // the smallest em drawn as letters, in pixels at 1080 lines
 uniform vec3 view;           // camera centre x, y and zoom (cards only)
 out vec2 v_tex;
 out vec4 v_color;
+out float v_greek;
 
 void main() {
     vec2 centre = anchor.xy;
     float size = anchor.z;
     float alpha = 1.0;
+    v_greek = 0.0;
     if (anchor.w > OVERLAY) {
         float bloom = smoothstep(0.0, 1.6, max(time - anchor.w, 0.0));
         float seed = fract(sin(dot(anchor.xy, vec2(12.9898, 78.233))) * 43758.5453) * 6.2831;
@@ -29,12 +35,23 @@ void main() {
         centre.x *= resolution.y / resolution.x;
         float age = max(time - anchor.w, 0.0);
         float settle = pinned > 0.5 ? 0.0 : smoothstep(settle_after, settle_after * 2.5, age);
-        size *= mix(1.3, 1.0, bloom) * mix(1.0, settled, settle) * view.z;
-        alpha = bloom * mix(1.0, 0.62, settle);
+        size *= view.z;
+        if (pinned > 1.5) {
+            // a name for the whole view: about LABEL_PX high on screen, never larger than
+            // the box the layout gave it; gone once the cards around it read large
+            float reserved = size * 1080.0;
+            alpha = 1.0 - smoothstep(floor_px * 8.0, floor_px * 12.0, reserved);
+            size *= clamp(LABEL_PX, reserved * 0.45, reserved) / max(reserved, 1e-6);
+        } else {
+            v_greek = 1.0 - smoothstep(floor_px * 0.8, floor_px, size * 1080.0);
+            alpha = bloom * mix(1.0, 0.9, settle);
+        }
     }
-    vec2 pixel = quad.xy + corner * quad.zw;
+    vec2 grown = quad.zw + 2.0 * HALO;
+    vec2 pixel = quad.xy - HALO + corner * grown;
     vec2 offset = vec2(pixel.x, -pixel.y) * size * 2.0 * vec2(resolution.y / resolution.x, 1.0);
     gl_Position = vec4(centre + offset, 0.0, 1.0);
-    v_tex = mix(tex.xy, tex.zw, corner);
+    vec2 local = (corner * grown - HALO) / max(quad.zw, vec2(1e-6));
+    v_tex = mix(tex.xy, tex.zw, local);
     v_color = vec4(color.rgb, color.a * alpha);
 }
