@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 import shutil
 import socket
@@ -45,12 +46,17 @@ TEINTE = "/carte/layers/aplat/teinte"
 OPACITY = "/carte/layers/aplat/opacity"
 
 
+NAME = f"Carte essai {os.getpid()}"
+
+
 @pytest.fixture
 def engine(project: Path) -> Iterator[Engine]:
     (project.parent / "shaders" / "aplat.glsl").write_text(FLAT)
     (project.parent / "scenes" / "champ.toml").write_text(
         '[[layers]]\nkind = "field"\nshader = "aplat"\n[[layers]]\nkind = "contributions"\n')
     set_config(project, "oscquery", "enabled", "true")
+    # Its own name: another engine on this machine (a second test run) advertises too.
+    set_config(project, "oscquery", "name", f'"{NAME}"')
     running = make_engine(project, live=True)
     running.start()
     yield running
@@ -138,7 +144,7 @@ def test_attributes_host_info_and_refusals(engine: Engine) -> None:
     assert get(url + OPACITY + "?NOPE")[0] == 400
     status, info = get(url + "/?HOST_INFO")
     assert engine.control is not None
-    assert status == 200 and info["NAME"] == "Carte sensible"
+    assert status == 200 and info["NAME"] == NAME
     assert (info["OSC_IP"], info["OSC_PORT"], info["OSC_TRANSPORT"]) == \
         (*engine.control.server.address, "UDP")
     assert info["WS_PORT"] == engine.control.query.address[1]
@@ -462,7 +468,7 @@ def test_a_zeroconf_browser_finds_the_service(engine: Engine) -> None:
     class Listener(ServiceListener):
         def add_service(self, zc: Zeroconf, kind: str, name: str) -> None:
             info = zc.get_service_info(kind, name, timeout=3000)
-            if info is not None and name.startswith("Carte sensible"):
+            if info is not None and name.startswith(NAME):
                 found[kind] = info.port
 
         update_service = remove_service = add_service
@@ -564,7 +570,7 @@ def test_headless_chromium_follows_values_over_plain_websocket_but_cannot_steer(
     finally:
         browser.kill()
         browser.wait()
-    assert text == "chromium saw 0.75 of 1 on Carte sensible"
+    assert text == f"chromium saw 0.75 of 1 on {NAME}"
     assert engine.control.query.complaints.snapshot().get("sender not allowed") == 1
     assert engine.steering.values(engine)[("layer", "aplat", "opacity")] != \
         pytest.approx(0.1)
