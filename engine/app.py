@@ -203,8 +203,7 @@ class Engine:
         elif isinstance(message, Completed):
             completed = self.carte.complete(light(message.contribution))
             if completed is not None:
-                self.compositor.pictures.complete(replace(completed,
-                                                          contribution=message.contribution))
+                self.compositor.pictures.complete(completed, message.contribution.frames)
         elif isinstance(message, Refused):
             self.refused = self.journal.count("refused")
             self.refused_this_run += 1

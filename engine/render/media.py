@@ -162,13 +162,15 @@ class PictureLayer:
             self.waiting_thumbs.append(contribution.id)
         self._claim_slot(picture, pinned)
 
-    def complete(self, placed: Placed) -> None:
-        """A preview's full payload (a video's frames): it plays from now on."""
+    def complete(self, placed: Placed, frames: np.ndarray | None) -> None:
+        """A preview's full payload (a video's `frames`): it plays from now on. `placed`
+        stays light, as the carte keeps it: the frames are held only while the picture
+        holds a slot, never for the rest of the show."""
         picture = self.pictures.get(placed.contribution.id)
         if picture is not None:
             picture.placed = placed
             if picture.slot is not None:
-                picture.frames = placed.contribution.frames
+                picture.frames = frames
                 picture.fitted.clear()
             self.dirty = True
 
