@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -102,30 +104,96 @@ class Progress:
             print(file=sys.stderr)
 
 
+class FilmWriter:
+    """Encodes and writes the film on a thread of its own while the next frame draws.
+
+    x264 runs on one thread: its frame threads give slightly different pictures from one
+    run to the next, and one thread beside the drawing is as fast on few cores."""
+
+    def __init__(self, path: Path, size: tuple[int, int], fps: int,
+                 sample_rate: int | None) -> None:
+        self.container = av.open(str(path), mode="w", format="mp4")
+        self.video = self.container.add_stream(
+            "libx264" if "libx264" in av.codecs_available else "mpeg4", rate=fps)
+        self.video.width, self.video.height = size[0] // 2 * 2, size[1] // 2 * 2
+        self.video.pix_fmt = "yuv420p"
+        # A fast preset at a low CRF keeps the film sharp at the speed it is drawn.
+        self.video.options = {"crf": "18", "preset": "veryfast", "threads": "1"}
+        self.sound: av.AudioStream | None = None
+        if sample_rate is not None:
+            self.sound = self.container.add_stream("aac", rate=sample_rate)
+            self.sound.layout = "stereo"
+            self.sound.bit_rate = AUDIO_RATE_KBPS * 1000
+        self.fifo = av.AudioFifo()
+        self.queue: queue.Queue[tuple[np.ndarray, list[np.ndarray]] | None] = \
+            queue.Queue(maxsize=4)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._write, name="film", daemon=True)
+        self.thread.start()
+
+    def add(self, picture: np.ndarray, sound: list[np.ndarray]) -> None:
+        """One frame's picture (height, width, 3+) and the sound that came with it."""
+        if self.error is not None:
+            raise RuntimeError(f"the film could not be written: {self.error}")
+        frame = np.ascontiguousarray(picture[: self.video.height, : self.video.width, :3])
+        self.queue.put((frame, list(sound)))
+
+    def close(self) -> None:
+        """Finish the streams (what was added is a playable film) and close the file."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise RuntimeError(f"the film could not be written: {self.error}")
+
+    def _write(self) -> None:
+        try:
+            while (item := self.queue.get()) is not None:
+                picture, sound = item
+                self.container.mux(self.video.encode(
+                    av.VideoFrame.from_ndarray(picture, format="rgb24")))
+                self._audio(sound, flush=False)
+            self.container.mux(self.video.encode(None))
+            self._audio([], flush=True)
+        except Exception as error:  # reported to the drawing thread, which stops
+            self.error = error
+            while self.queue.get() is not None:  # never leave the drawing thread blocked
+                pass
+        finally:
+            self.container.close()
+
+    def _audio(self, chunks: list[np.ndarray], flush: bool) -> None:
+        """Hand the frames' sound to the encoder in the sizes AAC wants."""
+        if self.sound is None:
+            return
+        for chunk in chunks:
+            planar = np.ascontiguousarray(chunk.T.astype(np.float32))
+            frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout="stereo")
+            frame.sample_rate = self.sound.rate
+            frame.time_base = Fraction(1, frame.sample_rate)
+            self.fifo.write(frame)
+        size = self.sound.codec_context.frame_size or 1024
+        while self.fifo.samples >= size or (flush and self.fifo.samples):
+            block = self.fifo.read(min(size, self.fifo.samples) if flush else size)
+            if block is None:
+                break
+            self.container.mux(self.sound.encode(block))
+        if flush:
+            self.container.mux(self.sound.encode(None))
+
+
 def render_film(engine: Engine, out: Path, seconds: float, cues: Sequence[Cue],
                 speed: float = 1.0) -> int:
     """Render `seconds` of film to `out` (H.264 + AAC in MP4); returns frames written."""
     fps = engine.config.display.fps
-    width, height = engine.target.size
     frames = max(1, round(seconds * fps))
     partial = out.with_name(f".{out.stem}.partial{out.suffix}")
     out.parent.mkdir(parents=True, exist_ok=True)
     pending = sorted(cues, key=lambda cue: cue.at)
     progress = Progress(frames)
     written = 0
-    container = av.open(str(partial), mode="w", format="mp4")
+    writer = FilmWriter(partial, engine.target.size, fps,
+                        engine.audio.sample_rate if engine.audio is not None else None)
     try:
-        video = container.add_stream("libx264" if "libx264" in av.codecs_available
-                                     else "mpeg4", rate=fps)
-        video.width, video.height, video.pix_fmt = width // 2 * 2, height // 2 * 2, "yuv420p"
-        # Encoding is most of a replay's time: a fast preset at a low CRF keeps it sharp.
-        video.options = {"crf": "18", "preset": "veryfast"}
-        sound = None
-        if engine.audio is not None:
-            sound = container.add_stream("aac", rate=engine.audio.sample_rate)
-            sound.layout = "stereo"
-            sound.bit_rate = AUDIO_RATE_KBPS * 1000
-        fifo = av.AudioFifo()
         fade_at = frames - round(min(engine.config.audio.fade_seconds, seconds / 2) * fps)
         for index in range(frames):
             now = index / fps
@@ -138,39 +206,13 @@ def render_film(engine: Engine, out: Path, seconds: float, cues: Sequence[Cue],
                 else:
                     engine.receive(message)
             engine.step()
-            picture = engine.target.pixels()[: video.height, : video.width, :3]
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")
-            container.mux(video.encode(frame))
-            if sound is not None:
-                _audio(container, sound, fifo, engine, False)
+            writer.add(engine.target.pixels(), engine.sound)
+            engine.sound.clear()
             written = index + 1
             progress.update(written)
     except KeyboardInterrupt:
         log.warning("interrupted: keeping the %d frames rendered", written)
     finally:
-        container.mux(video.encode(None))
-        if sound is not None:
-            _audio(container, sound, fifo, engine, True)
-        container.close()
+        writer.close()
     os.replace(partial, out)
     return written
-
-
-def _audio(container: av.container.OutputContainer, stream: av.AudioStream,
-           fifo: av.AudioFifo, engine: Engine, flush: bool) -> None:
-    """Hand the frames' sound to the encoder in the sizes AAC wants; `flush` at the end."""
-    for chunk in engine.sound:
-        planar = np.ascontiguousarray(chunk.T.astype(np.float32))
-        frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout="stereo")
-        frame.sample_rate = stream.rate
-        frame.time_base = Fraction(1, frame.sample_rate)
-        fifo.write(frame)
-    engine.sound.clear()
-    size = stream.codec_context.frame_size or 1024
-    while fifo.samples >= size or (flush and fifo.samples):
-        block = fifo.read(min(size, fifo.samples) if flush else size)
-        if block is None:
-            break
-        container.mux(stream.encode(block))
-    if flush:
-        container.mux(stream.encode(None))
