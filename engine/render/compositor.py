@@ -345,7 +345,8 @@ class Compositor:
     def place(self, placed: Placed, carte: Carte, contribution: Contribution) -> None:
         """A new contribution on the carte (`contribution` with its arrays): pictures
         claim a slot now and upload soon; drawings with strokes are inked."""
-        if not self.paint.add(placed, placed.contribution.id in carte.hidden):
+        if not self.paint.add(placed, contribution.strokes,
+                              placed.contribution.id in carte.hidden):
             self.pictures.add(placed, lambda id: carte.states.get(id) == "pinned",
                               contribution)
 

@@ -8,9 +8,8 @@ them being drawn; strokes from a live tablet are inked as they come.
 
 from __future__ import annotations
 
-import itertools
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import moderngl
 import numpy as np
@@ -26,21 +25,28 @@ INK = (0.97, 0.88, 0.7, 0.95)
 WIDTH = 0.004  # map units at full pressure
 STRIDE = 10
 
-Segment = tuple[float, float, float, float, float, float, float, float, float, float]
 
 
-def segments(strokes: Iterable[tuple[Point, ...]], centre: tuple[float, float],
+def segments(strokes: Iterable[Sequence[Point]], centre: tuple[float, float],
              half: float, aspect: float = 1.0,
-             colour: tuple[float, float, float, float] = INK) -> list[Segment]:
+             colour: tuple[float, float, float, float] = INK) -> np.ndarray:
     """Strokes in a 0..1 box (y down) of `half` map units around `centre` (wider by
-    `aspect`) as map-space segments, width following pressure."""
-    x, y = centre
-    found = []
-    for stroke in strokes:
-        for (ax, ay, ap), (bx, by, bp) in itertools.pairwise(stroke):
-            found.append((x + (ax - 0.5) * 2 * half * aspect, y - (ay - 0.5) * 2 * half,
-                          x + (bx - 0.5) * 2 * half * aspect, y - (by - 0.5) * 2 * half,
-                          WIDTH * (0.3 + ap), WIDTH * (0.3 + bp), *colour))
+    `aspect`) as map-space segments, width following pressure: (n, STRIDE) float32 rows
+    of both ends, both widths and the colour (compact: a drawing is kept for days)."""
+    parts = [np.asarray(stroke, dtype=np.float32).reshape(-1, 3) for stroke in strokes]
+    points = [p for p in parts if len(p) > 1]
+    if not points:
+        return np.empty((0, STRIDE), np.float32)
+    found = np.empty((sum(len(p) - 1 for p in points), STRIDE), np.float32)
+    start = 0
+    for stroke in points:
+        ends = slice(start, start + len(stroke) - 1)
+        for column, point in ((0, stroke[:-1]), (2, stroke[1:])):
+            found[ends, column] = centre[0] + (point[:, 0] - 0.5) * 2 * half * aspect
+            found[ends, column + 1] = centre[1] - (point[:, 1] - 0.5) * 2 * half
+            found[ends, 4 + column // 2] = WIDTH * (0.3 + point[:, 2])
+        start = ends.stop
+    found[:, 6:] = colour
     return found
 
 
@@ -58,8 +64,8 @@ class PaintLayer:
         self.capacity = 0
         self.buffer: moderngl.Buffer | None = None
         self.vao: moderngl.VertexArray | None = None
-        self.pending: deque[Segment] = deque()
-        self.painted: dict[str, list[Segment]] = {}
+        self.pending: deque[np.ndarray] = deque()  # segments still to ink, in order
+        self.painted: dict[str, np.ndarray] = {}
         self.hidden: set[str] = set()
         self.last_points: dict[str, Point] = {}
         self.moderations = 0
@@ -68,19 +74,19 @@ class PaintLayer:
     def clear(self) -> None:
         self.fbo.clear(0.0, 0.0, 0.0, 0.0)
 
-    def add(self, placed: Placed, hidden: bool = False) -> bool:
-        """Queue a drawing's strokes (a hidden one, e.g. waiting for a moderator, is kept
-        to be inked when shown); True when it is painted here (not as a picture)."""
-        contribution = placed.contribution
-        if not contribution.strokes or contribution.id in self.painted:
-            return bool(contribution.strokes)
-        strokes = segments(contribution.strokes, (placed.x, placed.y),
-                           min(placed.w, placed.h) * 0.9)
-        self.painted[contribution.id] = strokes
+    def add(self, placed: Placed, strokes: Sequence[Sequence[Point]],
+            hidden: bool = False) -> bool:
+        """Queue a drawing's `strokes` (a hidden one, e.g. waiting for a moderator, is
+        kept to be inked when shown); True when it is painted here (not as a picture)."""
+        id = placed.contribution.id
+        if not strokes or id in self.painted:
+            return bool(strokes)
+        found = segments(strokes, (placed.x, placed.y), min(placed.w, placed.h) * 0.9)
+        self.painted[id] = found
         if hidden:
-            self.hidden.add(contribution.id)
+            self.hidden.add(id)
         else:
-            self.pending.extend(strokes)
+            self.pending.append(found)
         return True
 
     def live(self, stroke: str, points: tuple[Point, ...], view: tuple[float, ...],
@@ -104,15 +110,22 @@ class PaintLayer:
             self.hidden = hidden
             self.clear()
             self.pending.clear()
-            self._ink([s for i, found in self.painted.items() if i not in hidden
-                       for s in found])
+            self._ink(np.concatenate([found for i, found in self.painted.items()
+                                      if i not in hidden] or [segments((), (0, 0), 1)]))
             return
-        batch = [self.pending.popleft() for _ in range(min(SEGMENTS_PER_FRAME,
-                                                           len(self.pending)))]
-        self._ink(batch)
+        batch = []
+        left = SEGMENTS_PER_FRAME
+        while self.pending and left:
+            found = self.pending.popleft()
+            batch.append(found[:left])
+            if len(found) > left:
+                self.pending.appendleft(found[left:])
+            left -= len(batch[-1])
+        if batch:
+            self._ink(np.concatenate(batch))
 
-    def _ink(self, batch: list[Segment]) -> None:
-        if not batch:
+    def _ink(self, batch: np.ndarray) -> None:
+        if not len(batch):
             return
         if len(batch) > self.capacity:
             self.capacity = max(1024, len(batch) * 2)
@@ -125,7 +138,7 @@ class PaintLayer:
                 (self.buffer, "4f 2f 4f/i", "ends", "widths", "colour"),
             ])
         assert self.buffer is not None and self.vao is not None
-        self.buffer.write(np.array(batch, dtype="f4"))
+        self.buffer.write(np.ascontiguousarray(batch, dtype="f4"))
         previous = self.ctx.fbo
         self.fbo.use()
         self.ctx.enable(moderngl.BLEND)

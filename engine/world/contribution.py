@@ -74,10 +74,12 @@ class Contribution:
 
 
 def light(contribution: Contribution) -> Contribution:
-    """The contribution without its arrays (pixels, frames, sound): what the carte keeps
-    in memory for days; the arrays are on the GPU, in pyo, or in the payload cache."""
-    if contribution.pixels is None and contribution.frames is None and contribution.clip is None:
+    """The contribution without its arrays (pixels, frames, sound, strokes): what the
+    carte keeps in memory for days; the arrays are on the GPU, in pyo, in the paint layer
+    or in the payload cache."""
+    if contribution.pixels is None and contribution.frames is None and \
+            contribution.clip is None and not contribution.strokes:
         return contribution
     clip = None if contribution.clip is None else \
         replace(contribution.clip, samples=contribution.clip.samples[:0])
-    return replace(contribution, pixels=None, frames=None, clip=clip)
+    return replace(contribution, pixels=None, frames=None, clip=clip, strokes=())
