@@ -38,7 +38,7 @@ Settings = Mapping[str, Mapping[str, str]]
 
 def make_project(folder: Path, settings: Settings | None = None) -> Path:
     """A copy of the shipped config, scenes, shaders and sound under `folder` (as the
-    tests' `project` fixture makes), with OSC on any free port and no sound unless
+    tests' `project` fixture makes), with OSC and OSCQuery on free ports and no sound unless
     `settings` ({section: {key: TOML text}}) say otherwise; returns the config path.
     The repository's own inbox and data are never touched."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -47,7 +47,8 @@ def make_project(folder: Path, settings: Settings | None = None) -> Path:
     (folder / "inbox").mkdir()
     config = folder / "config.toml"
     shutil.copy(ROOT / "config.toml", config)
-    edits: dict[str, dict[str, str]] = {"osc": {"port": "0"}, "audio": {"backend": '"none"'}}
+    edits: dict[str, dict[str, str]] = {"osc": {"port": "0"}, "oscquery": {"port": "0"},
+                                        "audio": {"backend": '"none"'}}
     for section, values in (settings or {}).items():
         edits.setdefault(section, {}).update(values)
     configure(config, edits)
