@@ -56,7 +56,11 @@ class ControlLink:
 
     def start(self) -> None:
         """Listen; a port taken by another process is retried for a while, then the
-        error (naming the port and `[osc] port`) stops the start."""
+        error (naming the port and `[osc] port`) stops the start. A query that comes
+        before the first frame is answered from the carte as restored (OSCQuery has
+        its own loop, which the first frame gives what changed)."""
+        self.server.update(self.model())
+        self.server.publish(self.snapshot())
         deadline = time.monotonic() + self.engine.config.osc.bind_retry_seconds
         while True:
             try:
