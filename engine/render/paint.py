@@ -26,7 +26,6 @@ WIDTH = 0.004  # map units at full pressure
 STRIDE = 10
 
 
-
 def segments(strokes: Iterable[Sequence[Point]], centre: tuple[float, float],
              half: float, aspect: float = 1.0,
              colour: tuple[float, float, float, float] = INK) -> np.ndarray:
@@ -110,8 +109,9 @@ class PaintLayer:
             self.hidden = hidden
             self.clear()
             self.pending.clear()
-            self._ink(np.concatenate([found for i, found in self.painted.items()
-                                      if i not in hidden] or [segments((), (0, 0), 1)]))
+            kept = [found for i, found in self.painted.items() if i not in hidden]
+            if kept:
+                self._ink(np.concatenate(kept))
             return
         batch = []
         left = SEGMENTS_PER_FRAME
