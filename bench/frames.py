@@ -1,20 +1,24 @@
 """Frame time of the default scene with 0, 1,000 and 10,000 contributions on the carte,
 against a minimal moderngl program drawing as many textured instanced quads.
 
-Three figures per count, from the same frames: the frame loop thread's CPU time in
-`engine.step()` (Python and GL submission), `step()`'s wall time before `ctx.finish()`
-(which includes any wait for the rasteriser inside the frame), and the total time once
-`ctx.finish()` returns (the frame rasterised by llvmpipe). The carte grows in one
+Four figures per count, from the same frames: the frame loop thread's CPU time in
+`engine.step()` (Python and GL submission), the part of it spent outside GL's draw
+calls (the engine's own work, which should not grow with the carte: with llvmpipe the
+draw calls themselves run vertex processing on this thread, a GPU's work elsewhere),
+`step()`'s wall time before `ctx.finish()` (which includes any wait for the rasteriser
+inside the frame), and the total time once `ctx.finish()` returns (the frame
+rasterised by llvmpipe). The carte grows in one
 engine (1,000, then 9,000 more), and the time each contribution takes to be placed is a
 figure too: a restart pays it for every journaled contribution.
 """
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import moderngl
@@ -91,22 +95,54 @@ class Quads:
             obj.release()
 
 
+DRAWS = ((moderngl.VertexArray, "render"), (moderngl.Context, "copy_framebuffer"),
+         (moderngl.Texture, "build_mipmaps"), (moderngl.Framebuffer, "read"))
+
+
+@contextlib.contextmanager
+def in_gl() -> Iterator[list[float]]:
+    """This thread's CPU seconds inside GL's draw, copy and read calls, summed into the
+    one-item list yielded (the calls still run: they are only timed)."""
+    spent = [0.0]
+    originals = [(owner, name, getattr(owner, name)) for owner, name in DRAWS]
+
+    def timing(call: Callable[..., object]) -> Callable[..., object]:
+        def timed_call(*args: object, **kwargs: object) -> object:
+            started = time.thread_time()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                spent[0] += time.thread_time() - started
+        return timed_call
+
+    for owner, name, call in originals:
+        setattr(owner, name, timing(call))
+    try:
+        yield spent
+    finally:
+        for owner, name, call in originals:
+            setattr(owner, name, call)
+
+
 def timed(draw: Callable[[], object], finish: Callable[[], None], frames: int
-          ) -> tuple[float, float, float]:
+          ) -> tuple[float, float, float, float]:
     """Median ms over `frames` frames: this thread's CPU time in `draw` (Python and GL
-    submission; llvmpipe rasterises on threads of its own), its wall time before
-    finish, and the wall time once finished."""
-    cpu, submitted, finished = [], [], []
-    for _ in range(frames):
-        started, thread = time.perf_counter(), time.thread_time()
-        draw()
-        middle, thread_end = time.perf_counter(), time.thread_time()
-        finish()
-        ended = time.perf_counter()
-        cpu.append(thread_end - thread)
-        submitted.append(middle - started)
-        finished.append(ended - started)
-    return tuple(statistics.median(v) * 1000 for v in (cpu, submitted, finished))
+    submission; llvmpipe rasterises on threads of its own), the part of it outside GL's
+    draw calls, its wall time before finish, and the wall time once finished."""
+    cpu, own, submitted, finished = [], [], [], []
+    with in_gl() as spent:
+        for _ in range(frames):
+            spent[0] = 0.0
+            started, thread = time.perf_counter(), time.thread_time()
+            draw()
+            middle, thread_end = time.perf_counter(), time.thread_time()
+            finish()
+            ended = time.perf_counter()
+            cpu.append(thread_end - thread)
+            own.append(thread_end - thread - spent[0])
+            submitted.append(middle - started)
+            finished.append(ended - started)
+    return tuple(statistics.median(v) * 1000 for v in (cpu, own, submitted, finished))
 
 
 def settle(engine: Engine, limit: int = 400) -> None:
@@ -126,7 +162,7 @@ def compare(engine: Engine, count: int, frames: int, rounds: int, first: bool) -
     reference = Quads(engine.surface.ctx, SIZE, count)
     finish = engine.surface.ctx.finish
     try:
-        (cpu, wall, total), (ref_cpu, ref_wall, ref_total) = interleaved(rounds, [
+        (cpu, own, wall, total), (ref_cpu, ref_own, ref_wall, ref_total) = interleaved(rounds, [
             lambda: timed(engine.step, finish, frames),
             lambda: timed(reference.draw, finish, frames)])
     finally:
@@ -139,6 +175,11 @@ def compare(engine: Engine, count: int, frames: int, rounds: int, first: bool) -
             "GL submission on the frame loop's thread (with llvmpipe, also its vertex "
             "processing and binning; it rasterises on threads of its own)." if first
             else ""),
+        Row(GROUP, f"frame CPU outside GL draw calls, {count:,} contributions, {size}", own,
+            "ms", ref_own, against, note="The engine's own work per frame (Python: camera, "
+            "batches, uniforms), without the time inside VertexArray.render, "
+            "copy_framebuffer, build_mipmaps and read; it should not grow with the carte."
+            if first else ""),
         Row(GROUP, f"frame step() wall time, before ctx.finish(), {count:,} contributions, "
             f"{size}", wall, "ms", ref_wall, against, AIM, "Includes waits for the "
             "rasteriser inside step(): the post layer's copy_framebuffer (bloom reads the "

@@ -24,3 +24,21 @@ def difference(a: np.ndarray, b: np.ndarray) -> float:
 
 def mean_colour(image: np.ndarray) -> np.ndarray:
     return image[..., :3].reshape(-1, 3).astype(np.float32).mean(axis=0) / 255.0
+
+
+def region(view: tuple[float, float, float], box: tuple[float, float, float, float],
+           size: tuple[int, int]) -> tuple[slice, slice]:
+    """The rows and columns of a frame of `size` (width, height) that a map box (centre
+    and half extents) covers, seen from `view` (centre x, y and zoom)."""
+    x, y, zoom = view
+    bx, by, w, h = box
+    width, height = size
+
+    def column(mx: float) -> int:
+        return int(((mx - x) * zoom * height / width + 1.0) / 2.0 * width)
+
+    def row(my: float) -> int:
+        return int((1.0 - (my - y) * zoom) / 2.0 * height)
+
+    return (slice(max(row(by + h), 0), min(row(by - h), height)),
+            slice(max(column(bx - w), 0), min(column(bx + w), width)))

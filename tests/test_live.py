@@ -9,7 +9,7 @@ from pathlib import Path
 from engine.journal.journal import Journal
 from tests.conftest import set_config
 from tests.engines import make_engine, step_until
-from tests.pixels import luminance, mean_colour
+from tests.pixels import luminance, mean_colour, region
 
 FLAT = "void main() {{ gl_FragColor = vec4({}, 1.0); }}\n"
 
@@ -138,13 +138,18 @@ def test_a_hidden_contribution_leaves_the_screen(project: Path) -> None:
         step_until(engine, lambda: len(engine.carte) == 1, 10.0)
         for _ in range(60):  # past the bloom
             engine.step()
-        lit = int((luminance(engine.target.pixels()) > 0.5).sum())
-        assert lit > 50
+        placed = engine.carte.placed[0]
+
+        def lit() -> int:  # where the card is (the themes' names are elsewhere)
+            rows, columns = region(engine.camera.view, (placed.x, placed.y, placed.w, placed.h),
+                                   engine.target.size)
+            return int((luminance(engine.target.pixels())[rows, columns] > 0.5).sum())
+
+        assert lit() > 50
         moderator = Journal(project.parent / "data" / "journal.sqlite")  # as `carte hide`
-        moderator.moderate(engine.carte.placed[0].contribution.id, "hidden")
+        moderator.moderate(placed.contribution.id, "hidden")
         moderator.close()
-        step_until(engine, lambda: int((luminance(engine.target.pixels()) > 0.5).sum()) == 0,
-                   2.0)
+        step_until(engine, lambda: lit() == 0, 2.0)
     finally:
         engine.close()
 

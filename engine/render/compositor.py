@@ -30,7 +30,7 @@ from engine.render.text import STRIDE, TextBatch, instances
 from engine.render.threads import Threads
 from engine.world.carte import Carte, Placed
 from engine.world.contribution import Contribution
-from engine.world.layout import GUTTER, LABEL_EMS, card_text
+from engine.world.layout import GUTTER, card_text
 from engine.world.scene import CONTRIBUTION_INPUTS, INVITATION_INPUTS, LayerSpec, Scene
 
 BLEND_FUNCS = {
@@ -64,16 +64,33 @@ THREADS_FULL = 0.6  # the zoom below which threads fade
 THEME_INKS = ((0.953, 0.714, 0.392), (0.416, 0.820, 0.890), (0.576, 0.863, 0.612),
               (0.957, 0.584, 0.678), (0.725, 0.627, 0.957), (0.937, 0.878, 0.486),
               (0.510, 0.698, 1.0), (1.0, 0.635, 0.486))
-LABEL = 2.0  # the `pinned` value of label glyphs (text.vert: they fade as the view nears)
+TINT = 0.55  # how much of its theme's hue a card takes (its lightness stays the scene's)
+
+
+def tinted(colour: tuple[float, ...], theme: int | None) -> tuple[float, ...]:
+    """A scene's card colour with the hue of a theme's ink and the lightness of the
+    scene's colour, so territories read as regions of colour at any density while the
+    halo keeps its contrast; untagged cards keep the scene's colour."""
+    if theme is None:
+        return tuple(colour)
+    ink = THEME_INKS[theme % len(THEME_INKS)]
+    grey = 0.299 * ink[0] + 0.587 * ink[1] + 0.114 * ink[2]
+    return (*(min(max(c + TINT * (i - grey), 0.0), 1.0) for c, i in zip(colour[:3], ink,
+                                                                          strict=True)),
+            *colour[3:])
 
 
 def label_rows(carte: Carte, atlas: GlyphAtlas) -> np.ndarray:
-    """Glyph instances of the themes' names at their poles, in the themes' colours."""
-    size = carte.layout.em / 2 * LABEL_EMS
-    rows = [instances(glyph_quads(atlas, atlas.typesetter.set(name, 1e9)),
-                      (box[0], box[1], size, -1e4),
-                      (*THEME_INKS[index % len(THEME_INKS)], 0.9), pinned=LABEL)
-            for index, (name, box) in enumerate(carte.layout.labels)]
+    """Glyph instances of the names of themes and sequences, in the themes' colours,
+    each set at its step's size in its box. Their `pinned` value is the em they are
+    meant to show at, in pixels on a 1080-line output (text.vert: 2 and above name a
+    label, which keeps that size on screen within its box and fades as the view nears)."""
+    names = carte.layout.names
+    rows = [instances(glyph_quads(atlas, atlas.typesetter.set(name.text, 1e9)),
+                      (name.box[0], name.box[1], names.em(name.px) / 2, -1e4),
+                      (*THEME_INKS[name.theme % len(THEME_INKS)],
+                       0.75 if name.sequence else 0.9), pinned=name.px)
+            for name in names.names]
     return np.concatenate(rows) if rows else np.empty((0, STRIDE), "f4")
 
 
@@ -81,10 +98,12 @@ def card_rows(carte: Carte, atlas: GlyphAtlas, params: dict[str, Any], start: in
               ) -> np.ndarray:
     """Glyph instances of the cards of `carte.placed[start:]`, each set as the layout
     set it when placing it (a scene's `size` only ever draws it smaller, about its
-    centre); cards older than the newest `FULL_CARDS` shorten to their first words."""
+    centre) and tinted with its theme's hue; cards older than the newest `FULL_CARDS`
+    shorten to their first words."""
     layout = carte.layout
     size = layout.em / 2 * min(float(params["size"]), 1.0)
     old = len(carte.placed) - FULL_CARDS
+    inks = {theme: tinted(params["color"], index) for index, theme in enumerate(layout.themes)}
     rows = []
     for index in range(start, len(carte.placed)):
         placed = carte.placed[index]
@@ -96,7 +115,8 @@ def card_rows(carte: Carte, atlas: GlyphAtlas, params: dict[str, Any], start: in
             layout.setting(text)
         quads = glyph_quads(atlas, setting)
         rows.append(instances(quads, (placed.x, placed.y, size, placed.born),
-                              params["color"], pinned=state == "pinned"))
+                              inks.get(placed.contribution.tags.theme, params["color"]),
+                              pinned=state == "pinned"))
     return np.concatenate(rows) if rows else np.empty((0, STRIDE), "f4")
 
 
@@ -109,6 +129,8 @@ class ContributionCards:
     def __init__(self, ctx: moderngl.Context, atlas: GlyphAtlas) -> None:
         self.atlas = atlas
         self.batch = TextBatch(ctx, atlas)
+        self.names = TextBatch(ctx, atlas)
+        self.named = -1  # the names' version in `names`
         self.look: tuple[Any, ...] = ()
         self.shown = 0  # contributions of carte.placed already in the batch
         self.seen = (-1, -1)  # (moderations, rebuild epoch) the batch was built for
@@ -118,7 +140,10 @@ class ContributionCards:
         epoch = len(carte.placed) // FULL_CARDS
         if look != self.look or (carte.moderations, epoch) != self.seen:
             self.look, self.seen, self.shown = look, (carte.moderations, epoch), 0
-            self.batch.set(label_rows(carte, self.atlas))
+            self.batch.set(np.empty((0, STRIDE), "f4"))
+        if carte.layout.names.version != self.named:
+            self.named = carte.layout.names.version
+            self.names.set(label_rows(carte, self.atlas))
         if self.shown == len(carte.placed):
             return
         rows = card_rows(carte, self.atlas, params, self.shown)
@@ -128,10 +153,12 @@ class ContributionCards:
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float,
              drift: float, view: tuple[float, ...]) -> None:
+        self.names.draw(resolution, time, opacity, 0.0, view)
         self.batch.draw(resolution, time, opacity, drift, view)
 
     def release(self) -> None:
         self.batch.release()
+        self.names.release()
 
 
 class Compositor:
@@ -277,8 +304,9 @@ class Compositor:
         if layer.kind == "contributions":
             params = {i.name: i.default for i in CONTRIBUTION_INPUTS} | dict(layer.params)
             self.threads.update(carte)
-            # threads thin out as the view widens, so thousands stay a web, not a fog
-            fade = min(1.0, inputs.view[2] / THREADS_FULL)
+            # threads thin out faster than the view widens (their number grows with the
+            # area shown), so thousands stay a web, not a fog
+            fade = min(1.0, inputs.view[2] / THREADS_FULL) ** 1.5
             self.threads.draw(resolution, tick.time, inputs.view,
                               layer.opacity * params["threads"] * fade,
                               THREAD_WIDTH * resolution[1] / 720)

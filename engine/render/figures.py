@@ -10,9 +10,14 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from engine.world.contribution import Contribution
+from engine.world.layout import FIGURE_ASPECT
 from engine.world.typeset import default_font
 
 WIDTH, HEIGHT = 512, 256
+# The title band above the curve: the carte gives a figure 9 ems of width, so a title
+# set at 64 px (down to 48 px for a long name) reads at about an em, like the cards.
+BAND = round(WIDTH / FIGURE_ASPECT) - HEIGHT
+TITLE_PX, SMALLEST_PX = 64, 48
 INKS = ((244, 208, 140), (140, 200, 244), (236, 150, 170), (170, 230, 170))
 
 
@@ -27,13 +32,28 @@ def figure(contribution: Contribution) -> np.ndarray | None:
     return titled(picture, contribution.name.rsplit(".", 1)[0])
 
 
+def fitted_title(title: str) -> tuple[str, ImageFont.FreeTypeFont]:
+    """The title and a font that sets it within the figure's width: smaller for a long
+    name, down to `SMALLEST_PX`, then shortened with an ellipsis."""
+    room = WIDTH - 16
+    for size in range(TITLE_PX, SMALLEST_PX - 1, -4):
+        font = ImageFont.truetype(str(default_font()), size)
+        if font.getlength(title) <= room:
+            return title, font
+    while len(title) > 1 and font.getlength(title + "…") > room:
+        title = title[:-1]
+    return title.rstrip() + "…", font
+
+
 def titled(picture: np.ndarray, title: str) -> np.ndarray:
-    """The figure with its title above it, in the carte's ink."""
-    font = ImageFont.truetype(str(default_font()), 34)
-    image = Image.new("RGBA", (WIDTH, picture.shape[0] + 52), (0, 0, 0, 0))
-    ImageDraw.Draw(image).text((WIDTH / 2, 4), title[:28], font=font, anchor="ma",
-                               fill=(246, 238, 220, 255))
-    image.alpha_composite(Image.fromarray(picture, "RGBA"), (0, 52))
+    """The figure with its title above it, in the carte's ink over a dark halo, so it
+    reads on every scene's field."""
+    text, font = fitted_title(title.replace("_", " ").replace("-", " ").strip() or "…")
+    image = Image.new("RGBA", (WIDTH, HEIGHT + BAND), (0, 0, 0, 0))
+    ImageDraw.Draw(image).text((WIDTH / 2, BAND / 2), text, font=font, anchor="mm",
+                               fill=(246, 238, 220, 255), stroke_width=5,
+                               stroke_fill=(10, 10, 20, 215))
+    image.alpha_composite(Image.fromarray(picture, "RGBA"), (0, BAND))
     return np.asarray(image)
 
 

@@ -36,7 +36,8 @@ class Glyph:
 
 
 class GlyphAtlas:
-    """Coverage of every glyph drawn so far; `dirty` tells the renderer to upload."""
+    """Coverage of every glyph drawn so far; `version` counts the glyphs rasterised, so
+    each text batch knows when to upload them again."""
 
     def __init__(self, font_path: Path | None = None, pixel_size: int = 48) -> None:
         self.font = ImageFont.truetype(str(font_path or default_font()), pixel_size)
@@ -50,7 +51,7 @@ class GlyphAtlas:
         self.glyphs: dict[str, Glyph] = {}
         self.cursor = (self.pad, self.pad)
         self.shelf = 0
-        self.dirty = True
+        self.version = 0
 
     def glyph(self, char: str) -> Glyph:
         found = self.glyphs.get(char)
@@ -76,7 +77,7 @@ class GlyphAtlas:
         self.pixels[y:y + height, x:x + width] = np.asarray(image)
         self.cursor = (x + width + pad, y)
         self.shelf = max(self.shelf, height)
-        self.dirty = True
+        self.version += 1
         size = float(self.size)
         return Glyph(x / size, y / size, (x + width) / size, (y + height) / size,
                      float(left), float(top), float(width), float(height), advance)

@@ -47,6 +47,7 @@ class TextBatch:
                                    dtype="f1")
         self.texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
         self.corners = ctx.buffer(np.array([0, 0, 1, 0, 0, 1, 1, 1], dtype="f4"))
+        self.uploaded = -1  # the atlas version in `texture`
         self.capacity = 0
         self.count = 0
         self.mirror = np.empty((0, STRIDE), dtype=np.float32)
@@ -83,10 +84,10 @@ class TextBatch:
              drift: float = 0.0, view: tuple[float, ...] = (0.0, 0.0, 1.0)) -> None:
         if not self.count or self.vao is None:
             return
-        if self.atlas.dirty:
+        if self.atlas.version != self.uploaded:
             self.texture.write(self.atlas.pixels)
             self.texture.build_mipmaps()
-            self.atlas.dirty = False
+            self.uploaded = self.atlas.version
         self.texture.use(0)
         uniforms = {"atlas": 0, "resolution": resolution, "time": time, "opacity": opacity,
                     "drift": drift, "settle_after": SETTLE_AFTER, "view": view,

@@ -18,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from engine.world.carte import Carte, Placed
-from engine.world.layout import card_text
+from engine.world.layout import MARGIN, card_text
 
 View = tuple[float, float, float]  # centre x, y and zoom (1: the short side spans -1..1)
 
@@ -28,7 +28,6 @@ LINGER = 4.0     # seconds on a new arrival at least, when nothing else waits
 WORDS_PER_SECOND = 3.0
 LONGEST = 20.0   # seconds of reading at most
 SHORTEST = 1.2   # seconds on an arrival in a burst
-MARGIN = 0.08    # of the framed extent, on every side
 VISIT_FILL = 0.7  # a visit shows its contribution across this much of the screen
 VISIT_EM = 1 / 12  # the largest em a view shows, as a fraction of the screen height
 QUIET = 40.0     # seconds without arrivals before touring

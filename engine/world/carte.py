@@ -48,13 +48,11 @@ ABSENT = ("hidden", "pending", "rejected")  # placed and kept, never drawn
 
 class Carte:
     """Contributions in arrival order, each placed once; `version` counts changes.
-    `text_size` is the em as a fraction of the whole view's height (see `Layout`);
-    `extent` is the smallest box holding every place (left, bottom, right, top)."""
+    `text_size` is the em as a fraction of the whole view's height (see `Layout`)."""
 
     def __init__(self, themes: tuple[str, ...], sequences: tuple[str, ...] = (),
                  text_size: float = 0.03, font: Path | None = None) -> None:
         self.layout = Layout(themes, sequences, text_size * 2.0, font)
-        self.extent = (0.0, 0.0, 0.0, 0.0)
         self.placed: list[Placed] = []
         self.ids: set[str] = set()
         self.states: dict[str, str] = {}
@@ -66,6 +64,12 @@ class Carte:
         self.version = 0
         self.moderations = 0
         self.last_arrival: float | None = None
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """What the whole view frames (left, bottom, right, top): every place and the
+        names of what is there; it only ever grows."""
+        return self.layout.framed.get()
 
     def __len__(self) -> int:
         return len(self.placed)
@@ -86,8 +90,6 @@ class Carte:
         else:
             box = self.layout.take(contribution, spot)
         x, y, w, h = box
-        left, bottom, right, top = self.extent if self.placed else (x, y, x, y)
-        self.extent = (min(left, x - w), min(bottom, y - h), max(right, x + w), max(top, y + h))
         placed = Placed(light(contribution), x, y, now, w, h)
         index = len(self.placed)
         mine = bonds(contribution)

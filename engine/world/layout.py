@@ -1,12 +1,18 @@
-"""Where a new contribution goes: near its theme's pole, never on top of another.
+"""Where a new contribution goes: in its theme's territory, never on top of another.
 
-Each theme is a pole on an ellipse around the centre (untagged contributions gather at
-the centre); sequences are rings around their pole (enjeux nearest, possibles
-furthest). A new arrival walks a golden-angle spiral out from its ring's start and takes
-the first spot where its footprint overlaps nothing already placed. The footprint is the
-contribution as drawn: a text typeset with the font's metrics at the carte's text size
-(see `typeset`), a picture at its real aspect ratio. Placement depends only on arrival
-order, so the same journal gives the same map, and nothing already placed ever moves.
+Each theme owns a territory, a wedge of the map seen from its centre (capacitations top
+left, then clockwise), with a narrow corridor between neighbours; each sequence is a
+sector of its theme's wedge (enjeux, paradoxes, possibles, clockwise). Untagged
+contributions gather at the centre. A new arrival walks its sector outward from the
+centre on a sunflower pattern (golden-angle steps, even density) and takes the first
+spot where its footprint overlaps nothing already placed, so each sector grows outward
+as a fan and the structure stays readable at ten thousand contributions (rings around a
+pole, tried first, mixed completely once a few hundred had filled them). The footprint
+is the contribution as drawn: a text typeset with the font's metrics at the carte's
+text size (see `typeset`), a picture at its real aspect ratio. Placement depends only
+on arrival order, so the same journal gives the same map, and nothing already placed
+ever moves. The names of themes and sequences (`names`) take boxes in the same
+occupancy, so no name covers a contribution.
 """
 
 from __future__ import annotations
@@ -15,27 +21,35 @@ import hashlib
 import itertools
 import math
 import re
-from collections import defaultdict
 from pathlib import Path
 
 from engine.world.contribution import Contribution
+from engine.world.names import GROWTH, SEQUENCE_PX, THEME_PX, Names
+from engine.world.occupancy import Box, Extent, Occupancy
 from engine.world.typeset import Setting, typesetter
 
 GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
-POLE_X, POLE_Y = 1.0, 0.55  # the poles' ellipse, in map units
-RING = 0.13  # map units between a pole's sequence rings
-STEP = 0.03
-BACKTRACK = 10
-CELL = 0.5
+SPREAD = 1.8  # the map is wider than high: x is stretched by this much
+RING = 0.13  # map units between the centre's rings of untagged sequences
+STEP = 0.03  # the walks' spacing, in map units
+POLE_REACH = 0.55  # a sector's walk spirals out from its axis this far from the centre
+SLACK = 0.5  # how far beyond its sector's borders a place may lie (map units, unstretched):
+# near the centre a sector is narrower than a card, so it may spill; far out it keeps in
+CORRIDOR = 0.08  # of a theme's angle, left between two territories
+SEQUENCE_GAP = 0.06  # of a sequence's angle, left between two sectors
+BACKTRACK = 60
+THEME_REACH = 0.3  # where a theme's name first stands along its axis
+MARGIN = 0.05  # of the framed extent, on every side (the camera frames with it too)
+NOMINAL_ASPECT = 16 / 9  # the framing names are sized for (a render at another aspect
+# draws them no larger than their box)
 MEASURE = 14.0  # a card's line length, in ems
 GUTTER = 0.35  # ems of free margin around every box, so neighbours never touch
 PICTURE_EMS = (4.5, 2.5)  # a picture's longer half side in ems: on a sparse carte, dense
 DENSE = 60  # contributions after which pictures are halfway to their dense size
-FIGURE_ASPECT = 512 / 308  # data and sound figures (see render.figures)
+FIGURE_ASPECT = 512 / 336  # data and sound figures, title band included (render.figures)
+FIGURE_EMS = 4.5  # a figure's half width in ems at any density: its title reads as text
 SHORT_WORDS = 5
-LABEL_EMS = 3.0  # the box a theme's name is given at its pole, in carte ems
 
-Box = tuple[float, float, float, float]  # centre x, y, half width, half height
 Spot = tuple[float, float, int]  # centre x, y and the step of the walk that found it
 
 LIST_ITEM = re.compile(r"^\s*[-*+]\s+")
@@ -73,9 +87,20 @@ def aspect(contribution: Contribution) -> float:
     return source.shape[1] / source.shape[0]
 
 
+def name_level(bounds: tuple[float, float, float, float]) -> int:
+    """The size step names need for the whole view of `bounds` to show them at their
+    size: 0 while the view is at zoom 1 or closer, one more for each `GROWTH` further."""
+    left, bottom, right, top = bounds
+    half_w = max((right - left) / 2 * (1 + 2 * MARGIN), 1e-9)
+    half_h = max((top - bottom) / 2 * (1 + 2 * MARGIN), 1e-9)
+    zoom = min(1.0 / half_h, NOMINAL_ASPECT / half_w)
+    return 0 if zoom >= 1.0 else math.ceil(math.log(1.0 / zoom) / math.log(GROWTH) - 1e-9)
+
+
 class Layout:
-    """Occupied boxes in a spatial hash, and the placing walk. `em` is the carte's text
-    size in map units: every card is set at it (a scene may draw smaller, never larger)."""
+    """Occupied boxes, the placing walk and the names. `em` is the carte's text size in
+    map units: every card is set at it (a scene may draw smaller, never larger).
+    `framed` spans every place and the names of what is there: the whole view frames it."""
 
     def __init__(self, themes: tuple[str, ...], sequences: tuple[str, ...],
                  em: float = 0.06, font: Path | None = None) -> None:
@@ -83,32 +108,39 @@ class Layout:
         self.sequences = sequences
         self.em = em
         self.typesetter = typesetter(font)
-        self.cells: dict[tuple[int, int], list[Box]] = defaultdict(list)
+        self.occupancy = Occupancy()
+        self.framed = Extent()
         self.walked: dict[tuple[str | None, int], int] = {}
         self.count = 0
-        # Each theme's name at its pole, taken before any contribution: one collision
-        # structure for places and labels, so no label covers a contribution.
-        self.labels: list[tuple[str, Box]] = []
-        for theme in themes:
-            name = theme.upper()
-            setting = self.typesetter.set(name, 1e9)
-            size = LABEL_EMS * em
-            gutter = GUTTER * em + 0.1 * size  # and room for the glyphs' halo
-            box = (*self.pole(theme), setting.width * size / 2 + gutter,
-                   setting.height * size / 2 + gutter)
-            self.labels.append((name, box))
-            for cell in self._cells(box):
-                self.cells[cell].append(box)
+        self.names = Names(self.occupancy, self.typesetter, GUTTER * em)
+        self.present: set[int] = set()  # themes holding a contribution
+        # how far along its axis each theme's (and sequence's) places lie, summed, and
+        # how many: a name walks from their middle
+        self.reached: dict[tuple[str | None, int], list[float]] = {}
+        for index, theme in enumerate(themes):
+            low, high = self.sector((theme, 0))
+            self.names.add(theme.upper(), index, THEME_PX,
+                           self.axis((low + high) / 2), THEME_REACH, (theme, 0))
 
-    def pole(self, theme: str | None) -> tuple[float, float]:
-        if theme not in self.themes:
-            return 0.0, 0.0
-        turn = self.themes.index(theme) / len(self.themes)
-        angle = math.pi * 0.75 - turn * 2.0 * math.pi
-        return POLE_X * math.cos(angle), POLE_Y * math.sin(angle)
+    @staticmethod
+    def axis(angle: float) -> tuple[float, float, float, float]:
+        """A walk outward from the centre in the direction `angle` (unstretched)."""
+        return (0.0, 0.0, SPREAD * math.cos(angle), math.sin(angle))
+
+    def sector(self, walk: tuple[str | None, int]) -> tuple[float, float]:
+        """The angles a walk's territory spans; a theme's whole wedge for ring 0."""
+        theme, ring = walk
+        count = len(self.themes)
+        middle = math.pi * 0.75 - self.themes.index(theme) / count * 2.0 * math.pi
+        half = math.pi / count * (1.0 - CORRIDOR)
+        if not ring:
+            return middle - half, middle + half
+        width = 2.0 * half / len(self.sequences)
+        high = middle + half - (ring - 1) * width  # enjeux first, clockwise
+        return high - width * (1.0 - SEQUENCE_GAP / 2), high - width * SEQUENCE_GAP / 2
 
     def walk_of(self, contribution: Contribution) -> tuple[str | None, int]:
-        """The spiral a contribution is placed along: its theme's pole and sequence ring."""
+        """The walk a contribution is placed along: its theme's and sequence's sector."""
         tags = contribution.tags
         ring = self.sequences.index(tags.sequence) + 1 if tags.sequence in self.sequences \
             else 0
@@ -136,6 +168,8 @@ class Layout:
             return setting.width * self.em / 2 + gutter, setting.height * self.em / 2 + gutter
         sparse, dense = PICTURE_EMS
         longer = (dense + (sparse - dense) * DENSE / (DENSE + self.count)) * self.em
+        if contribution.kind in ("data", "sound"):
+            longer = FIGURE_EMS * self.em
         ratio = aspect(contribution)
         return longer * min(1.0, ratio) + gutter, longer * min(1.0, 1.0 / ratio) + gutter
 
@@ -146,47 +180,82 @@ class Layout:
         walk = self.walk_of(contribution)
         self.walked[walk] = max(self.walked.get(walk, 0), int(step))
         box = (x, y, half_w, half_h)
-        self._take(box)
+        self.names.uncover(box)
+        self._take(box, walk)
         return box
 
     def place(self, contribution: Contribution) -> tuple[Box, int]:
         """A free box for `contribution`, which is then taken, and the walk's step."""
-        cx, cy = self.pole(contribution.tags.theme)
         walk = self.walk_of(contribution)
         seed = int(hashlib.sha256(contribution.id.encode()).hexdigest()[:8], 16) / 2**32
         half_w, half_h = self.footprint(contribution)
-        start = walk[1] * RING
         # Spots before the last one taken here are mostly full: the walk resumes near it,
         # so placing stays quick however many contributions the carte holds.
         first = max(0, self.walked.get(walk, 0) - BACKTRACK)
+        overlaps = self.occupancy.overlaps
+        if walk[0] is None:
+            cx, cy, low, high = 0.0, 0.0, -math.pi, math.pi
+            start = walk[1] * RING
+        else:
+            low, high = self.sector(walk)
+            x, y, dx, dy = self.axis((low + high) / 2)
+            cx, cy, start = x + dx * POLE_REACH, y + dy * POLE_REACH, 0.0
+        cos_low, sin_low, cos_high, sin_high = (math.cos(low), math.sin(low),
+                                                math.cos(high), math.sin(high))
+        cos_mid, sin_mid = math.cos((low + high) / 2), math.sin((low + high) / 2)
         for step in itertools.count(first):
             radius = start + STEP * math.sqrt(step)
             angle = (step + seed * 7) * GOLDEN_ANGLE
-            box = (cx + radius * math.cos(angle) * 1.5, cy + radius * math.sin(angle),
-                   half_w, half_h)
-            if not self.overlaps(box):
+            x, y = cx + radius * math.cos(angle) * SPREAD, cy + radius * math.sin(angle)
+            # inside the sector, or less than SLACK beyond one of its borders (its two
+            # sides, and the line across its apex)
+            u = x / SPREAD
+            beyond_low = y * cos_low - u * sin_low  # signed distances, > 0 inside
+            beyond_high = u * sin_high - y * cos_high
+            ahead = u * cos_mid + y * sin_mid
+            if min(beyond_low, beyond_high, ahead) < -SLACK and walk[0] is not None:
+                continue
+            box = (x, y, half_w, half_h)
+            if not overlaps(box):
                 break
         self.walked[walk] = step
-        self._take(box)
+        self._take(box, walk)
         return box, step
 
-    def _cells(self, box: Box) -> list[tuple[int, int]]:
-        x, y, w, h = box
-        return [(i, j) for i in range(math.floor((x - w) / CELL), math.floor((x + w) / CELL) + 1)
-                for j in range(math.floor((y - h) / CELL), math.floor((y + h) / CELL) + 1)]
+    def _take(self, box: Box, walk: tuple[str | None, int]) -> None:
+        self.count += 1
+        self.occupancy.take(box)
+        self.framed.add(box)
+        theme, ring = walk
+        if theme is not None:
+            index = self.themes.index(theme)
+            if index not in self.present:
+                self.present.add(index)
+                self.framed.add(self.names.names[index].box)
+            for named in {(theme, 0), walk}:
+                low, high = self.sector(named)
+                _, _, dx, dy = self.axis((low + high) / 2)
+                along = (box[0] * dx / SPREAD ** 2 + box[1] * dy) / math.hypot(dx / SPREAD, dy)
+                reached = self.reached.setdefault(named, [0.0, 0.0])
+                reached[0] += along
+                reached[1] += 1
+                if named != (theme, 0) and reached[1] == 1:
+                    name = self.names.add(self.sequences[ring - 1], index, SEQUENCE_PX,
+                                          self.axis((low + high) / 2), along, named)
+                    self.framed.add(name.box)
+        for _ in range(8):  # a larger step may widen the framing, which may ask another
+            level = name_level(self.framed.get())
+            if level <= self.names.level:
+                break
+            self.names.rescale(level, [self.middle(name.names) for name in self.names.names])
+            for name in self.names.names:
+                if name.sequence or name.theme in self.present:
+                    self.framed.add(name.box)
+
+    def middle(self, walk: tuple[str | None, int]) -> float:
+        """How far along its axis the places of `walk` lie on average (map units)."""
+        total, count = self.reached.get(walk, (THEME_REACH, 1.0))
+        return total / count
 
     def overlaps(self, box: Box) -> bool:
-        x, y, w, h = box
-        cells = self.cells
-        floor = math.floor
-        for i in range(floor((x - w) / CELL), floor((x + w) / CELL) + 1):
-            for j in range(floor((y - h) / CELL), floor((y + h) / CELL) + 1):
-                for ox, oy, ow, oh in cells.get((i, j), ()):
-                    if abs(x - ox) < w + ow and abs(y - oy) < h + oh:
-                        return True
-        return False
-
-    def _take(self, box: Box) -> None:
-        self.count += 1
-        for cell in self._cells(box):
-            self.cells[cell].append(box)
+        return self.occupancy.overlaps(box)

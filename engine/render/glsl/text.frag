@@ -28,6 +28,6 @@ void main() {
     vec3 rgb = v_color.rgb * coverage + shade * back;
     float a = coverage + back;
     vec4 letters = vec4(rgb, a);
-    vec4 bar = vec4(v_color.rgb * 0.22, 0.22);
+    vec4 bar = vec4(v_color.rgb * 0.4, 0.4);
     colour = mix(letters, bar, v_greek) * v_color.a * opacity;
 }

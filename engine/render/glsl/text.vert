@@ -5,13 +5,13 @@
 // greeked lines. Overlays (born at or below OVERLAY) sit still in NDC.
 const float OVERLAY = -1e8;
 const float HALO = 0.09;     // ems of halo around every glyph
-const float LABEL_PX = 40.0; // a theme's name, in pixels at 1080 lines
 in vec2 corner;
 in vec4 quad;      // x, y, w, h in ems, y down, relative to the anchor
 in vec4 tex;       // u0, v0, u1, v1
 in vec4 anchor;    // x, y, size (half the NDC height of an em at zoom 1), born (seconds)
 in vec4 color;
-in float pinned;   // 1: a pinned card, never settling; 2: a theme's name at its pole
+in float pinned;   // 1: a pinned card, never settling; 2 and above: a name on the map,
+                   // its value the em it shows at in pixels on 1080 lines
 uniform vec2 resolution;
 uniform float settle_after;  // seconds a new card stays bright
 uniform float time;
@@ -37,11 +37,11 @@ void main() {
         float settle = pinned > 0.5 ? 0.0 : smoothstep(settle_after, settle_after * 2.5, age);
         size *= view.z;
         if (pinned > 1.5) {
-            // a name for the whole view: about LABEL_PX high on screen, never larger than
-            // the box the layout gave it; gone once the cards around it read large
+            // a name for the whole view: its own size on screen, never larger than the
+            // box the layout gave it; gone once the view closes in on the cards around it
             float reserved = size * 1080.0;
-            alpha = 1.0 - smoothstep(floor_px * 8.0, floor_px * 12.0, reserved);
-            size *= clamp(LABEL_PX, reserved * 0.45, reserved) / max(reserved, 1e-6);
+            alpha = 1.0 - smoothstep(pinned * 2.5, pinned * 4.0, reserved);
+            size *= clamp(pinned, reserved * 0.45, reserved) / max(reserved, 1e-6);
         } else {
             v_greek = 1.0 - smoothstep(floor_px * 0.8, floor_px, size * 1080.0);
             alpha = bloom * mix(1.0, 0.9, settle);
