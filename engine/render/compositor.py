@@ -70,12 +70,14 @@ TINT = 0.55  # how much of its theme's hue a card takes (its lightness stays the
 def tinted(colour: tuple[float, ...], theme: int | None) -> tuple[float, ...]:
     """A scene's card colour with the hue of a theme's ink and the lightness of the
     scene's colour, so territories read as regions of colour at any density while the
-    halo keeps its contrast; untagged cards keep the scene's colour."""
+    halo keeps its contrast; untagged cards keep the scene's colour. Dark ink stays
+    untinted (a hue on near-black reads as mud on a light field)."""
     if theme is None:
         return tuple(colour)
     ink = THEME_INKS[theme % len(THEME_INKS)]
     grey = 0.299 * ink[0] + 0.587 * ink[1] + 0.114 * ink[2]
-    return (*(min(max(c + TINT * (i - grey), 0.0), 1.0) for c, i in zip(colour[:3], ink,
+    tint = TINT * min(1.0, 2.0 * (0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2]))
+    return (*(min(max(c + tint * (i - grey), 0.0), 1.0) for c, i in zip(colour[:3], ink,
                                                                           strict=True)),
             *colour[3:])
 
