@@ -67,6 +67,10 @@ THEME_INKS = ((0.953, 0.714, 0.392), (0.416, 0.820, 0.890), (0.576, 0.863, 0.612
 TINT = 0.55  # how much of its theme's hue a card takes (its lightness stays the scene's)
 
 
+def lightness(rgb: tuple[float, ...]) -> float:
+    return 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
+
+
 def tinted(colour: tuple[float, ...], theme: int | None) -> tuple[float, ...]:
     """A scene's card colour with the hue of a theme's ink and the lightness of the
     scene's colour, so territories read as regions of colour at any density while the
@@ -75,8 +79,8 @@ def tinted(colour: tuple[float, ...], theme: int | None) -> tuple[float, ...]:
     if theme is None:
         return tuple(colour)
     ink = THEME_INKS[theme % len(THEME_INKS)]
-    grey = 0.299 * ink[0] + 0.587 * ink[1] + 0.114 * ink[2]
-    tint = TINT * min(1.0, 2.0 * (0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2]))
+    grey = lightness(ink)
+    tint = TINT * min(1.0, 2.0 * lightness(colour))
     return (*(min(max(c + tint * (i - grey), 0.0), 1.0) for c, i in zip(colour[:3], ink,
                                                                           strict=True)),
             *colour[3:])

@@ -3,11 +3,12 @@
 Each theme owns a territory, a wedge of the map seen from its centre (capacitations top
 left, then clockwise), with a narrow corridor between neighbours; each sequence is a
 sector of its theme's wedge (enjeux, paradoxes, possibles, clockwise). Untagged
-contributions gather at the centre. A new arrival walks its sector outward from the
-centre on a sunflower pattern (golden-angle steps, even density) and takes the first
-spot where its footprint overlaps nothing already placed, so each sector grows outward
-as a fan and the structure stays readable at ten thousand contributions (rings around a
-pole, tried first, mixed completely once a few hundred had filled them). The footprint
+contributions gather at the centre. A new arrival walks a golden-angle spiral out from
+a point on its sector's axis and takes the first spot that lies in its sector (or less
+than `SLACK` beside it) where its footprint overlaps nothing already placed, so each
+sector grows outward as a fan and the structure stays readable at ten thousand
+contributions (rings around a pole, tried first, mixed completely once a few hundred
+had filled them). The footprint
 is the contribution as drawn: a text typeset with the font's metrics at the carte's
 text size (see `typeset`), a picture at its real aspect ratio. Placement depends only
 on arrival order, so the same journal gives the same map, and nothing already placed
@@ -123,9 +124,10 @@ class Layout:
                            self.axis((low + high) / 2), THEME_REACH, (theme, 0))
 
     @staticmethod
-    def axis(angle: float) -> tuple[float, float, float, float]:
-        """A walk outward from the centre in the direction `angle` (unstretched)."""
-        return (0.0, 0.0, SPREAD * math.cos(angle), math.sin(angle))
+    def axis(angle: float) -> tuple[float, float]:
+        """The step on the map, stretched, of a walk outward from the centre in the
+        direction `angle`."""
+        return SPREAD * math.cos(angle), math.sin(angle)
 
     def sector(self, walk: tuple[str | None, int]) -> tuple[float, float]:
         """The angles a walk's territory spans; a theme's whole wedge for ring 0."""
@@ -198,8 +200,8 @@ class Layout:
             start = walk[1] * RING
         else:
             low, high = self.sector(walk)
-            x, y, dx, dy = self.axis((low + high) / 2)
-            cx, cy, start = x + dx * POLE_REACH, y + dy * POLE_REACH, 0.0
+            dx, dy = self.axis((low + high) / 2)
+            cx, cy, start = dx * POLE_REACH, dy * POLE_REACH, 0.0
         cos_low, sin_low, cos_high, sin_high = (math.cos(low), math.sin(low),
                                                 math.cos(high), math.sin(high))
         cos_mid, sin_mid = math.cos((low + high) / 2), math.sin((low + high) / 2)
@@ -234,8 +236,8 @@ class Layout:
                 self.framed.add(self.names.names[index].box)
             for named in {(theme, 0), walk}:
                 low, high = self.sector(named)
-                _, _, dx, dy = self.axis((low + high) / 2)
-                along = (box[0] * dx / SPREAD ** 2 + box[1] * dy) / math.hypot(dx / SPREAD, dy)
+                middle = (low + high) / 2
+                along = box[0] / SPREAD * math.cos(middle) + box[1] * math.sin(middle)
                 reached = self.reached.setdefault(named, [0.0, 0.0])
                 reached[0] += along
                 reached[1] += 1
@@ -256,6 +258,3 @@ class Layout:
         """How far along its axis the places of `walk` lie on average (map units)."""
         total, count = self.reached.get(walk, (THEME_REACH, 1.0))
         return total / count
-
-    def overlaps(self, box: Box) -> bool:
-        return self.occupancy.overlaps(box)

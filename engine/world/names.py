@@ -26,14 +26,14 @@ MARGIN_EMS = 0.25  # room for the glyphs' halo and capitals' accents above the a
 @dataclass(frozen=True)
 class Name:
     """A name, its theme (for the theme's ink), its size in pixels per em on a 1080-line
-    output at the whole view, its box, and the walk it stands on: from (x, y) along
-    (dx, dy), `reach` of the way. `names` is the walk it names (see `Layout.walk_of`)."""
+    output at the whole view, its box, and the walk it stands on: from the centre,
+    `reach` steps of `axis`. `names` is the walk it names (see `Layout.walk_of`)."""
 
     text: str
     theme: int
     px: float
     box: Box
-    origin: tuple[float, float, float, float]
+    axis: tuple[float, float]
     reach: float
     names: tuple[str | None, int]
 
@@ -58,10 +58,10 @@ class Names:
         spans 2 map units at zoom 1, 1,080 pixels)."""
         return px / 540.0 * GROWTH ** self.level
 
-    def add(self, text: str, theme: int, px: float, origin: tuple[float, float, float, float],
+    def add(self, text: str, theme: int, px: float, axis: tuple[float, float],
             reach: float, names: tuple[str | None, int]) -> Name:
-        """Name a place: walk from `reach` along the origin's axis until free, and take it."""
-        name = self._walk(Name(text, theme, px, (0.0, 0.0, 0.0, 0.0), origin, reach, names))
+        """Name a place: walk from `reach` along `axis` until free, and take it."""
+        name = self._walk(Name(text, theme, px, (0.0, 0.0, 0.0, 0.0), axis, reach, names))
         self.names.append(name)
         self.version += 1
         return name
@@ -88,11 +88,11 @@ class Names:
         setting = self.typesetter.set(name.text, 1e9)
         gutter = self.gutter + MARGIN_EMS * em
         half_w, half_h = setting.width * em / 2 + gutter, setting.height * em / 2 + gutter
-        x, y, dx, dy = name.origin
+        dx, dy = name.axis
         reach = name.reach
         stride = STRIDE_EMS * em
         while True:
-            box = (x + dx * reach, y + dy * reach, half_w, half_h)
+            box = (dx * reach, dy * reach, half_w, half_h)
             if not self.occupancy.overlaps(box):
                 break
             reach += stride
