@@ -1,5 +1,5 @@
 """The carte in miniature, for the archive's header: each contribution a point where the
-live carte placed it, near its theme's pole, joined to those it echoes.
+live carte placed it, in its theme's territory, joined to those it echoes.
 
 Positions and links come from `engine.world.carte`, fed the public contributions in
 arrival order, so the miniature has the shape the projected carte had. Each theme's name
@@ -65,14 +65,15 @@ def constellation(event: EventConfig, items: list[Item]) -> str:
     edges = [label.extent(size) for label in labels]
     left = min([p.x for p in placed] + [a for a, _ in edges]) - MARGIN
     right = max([p.x for p in placed] + [b for _, b in edges]) + MARGIN
-    top = min([p.y for p in placed] + [la.y - size for la in labels]) - MARGIN
-    bottom = max([p.y for p in placed] + [la.y + size for la in labels]) + MARGIN
+    # the map's y points up, SVG's down: the miniature is the projection's way up
+    top = max([p.y for p in placed] + [la.y + size for la in labels]) + MARGIN
+    bottom = min([p.y for p in placed] + [la.y - size for la in labels]) - MARGIN
 
     def sx(x: float) -> str:
         return f"{(x - left) * SCALE:.1f}"
 
     def sy(y: float) -> str:
-        return f"{(y - top) * SCALE:.1f}"
+        return f"{(top - y) * SCALE:.1f}"
 
     lines = "".join(f'<line x1="{sx(placed[a].x)}" y1="{sy(placed[a].y)}" '
                     f'x2="{sx(placed[b].x)}" y2="{sy(placed[b].y)}"/>' for a, b in carte.links)
@@ -89,6 +90,6 @@ def constellation(event: EventConfig, items: list[Item]) -> str:
                      f'text-anchor="{label.anchor}" dominant-baseline="middle">'
                      f"{esc(capitalised(label.theme))}</text>")
     return (f'<svg class="constellation" viewBox="0 0 {(right - left) * SCALE:.0f} '
-            f'{(bottom - top) * SCALE:.0f}" role="img" aria-label="La carte en miniature : '
-            'chaque point est une contribution, près du pôle de son thème">'
+            f'{(top - bottom) * SCALE:.0f}" role="img" aria-label="La carte en miniature : '
+            'chaque point est une contribution, dans le territoire de son thème">'
             f'{"".join(parts)}</svg>')
