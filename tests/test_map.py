@@ -13,10 +13,11 @@ import pytest
 
 from engine.render.compositor import card_rows
 from engine.render.glyphs import GlyphAtlas
+from engine.render.glyphs import layout as glyph_quads
 from engine.world.camera import FRAMING, Camera
 from engine.world.carte import Carte, Placed
 from engine.world.contribution import Clip, Contribution, Tags
-from engine.world.layout import card_text
+from engine.world.layout import Layout, card, card_text
 from engine.world.scene import CONTRIBUTION_INPUTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,10 +147,18 @@ def test_every_card_is_drawn_inside_its_place(carte: Carte, scene: str, size: fl
 
 
 def test_markdown_is_read_not_shown() -> None:
-    card = card_text(Contribution("a", "text", "note.md", "# Titre\n- un *mot* **fort**"))
-    assert card == "Titre\n• un mot fort"
+    note = Contribution("a", "text", "note.md", "# Titre\n- un *mot* **fort**")
+    assert card_text(note) == "Titre\n• un mot fort"
     assert card_text(Contribution("b", "text", "note.txt", "# pas du Markdown")) == \
         "# pas du Markdown"
+    # the heading is drawn larger than the same word in a plain text, and its body
+    # line below it, not on it
+    layout, atlas = Layout(THEMES, SEQUENCES), GlyphAtlas()
+    heading = glyph_quads(atlas, layout.setting(card(note)))
+    plain = glyph_quads(atlas, layout.setting(card(Contribution("c", "text", "t.txt", "Titre"))))
+    tall = heading[:5, 3].max()
+    assert tall > 1.3 * plain[:, 3].max()
+    assert (heading[5:, 1]).min() > (heading[:5, 1] + heading[:5, 3]).max()
 
 
 def inside(view: tuple[float, float, float], placed: Placed, aspect: float) -> bool:

@@ -30,7 +30,7 @@ from engine.render.text import STRIDE, TextBatch, instances
 from engine.render.threads import Threads
 from engine.world.carte import Carte, Placed
 from engine.world.contribution import Contribution
-from engine.world.layout import GUTTER, card_text
+from engine.world.layout import GUTTER, card
 from engine.world.scene import CONTRIBUTION_INPUTS, INVITATION_INPUTS, LayerSpec, Scene
 
 BLEND_FUNCS = {
@@ -90,13 +90,15 @@ def label_rows(carte: Carte, atlas: GlyphAtlas) -> np.ndarray:
     """Glyph instances of the names of themes and sequences, in the themes' colours,
     each set at its step's size in its box. Their `pinned` value is the em they are
     meant to show at, in pixels on a 1080-line output (text.vert: 2 and above name a
-    label, which keeps that size on screen within its box and fades as the view nears)."""
+    label, which keeps that size on screen within its box and fades as the view nears).
+    A theme is named once it holds a contribution; an empty carte names all of them."""
     names = carte.layout.names
+    present = carte.layout.present if carte.placed else set(range(len(carte.layout.themes)))
     rows = [instances(glyph_quads(atlas, atlas.typesetter.set(name.text, 1e9)),
                       (name.box[0], name.box[1], names.em(name.px) / 2, -1e4),
                       (*THEME_INKS[name.theme % len(THEME_INKS)],
                        0.75 if name.sequence else 0.9), pinned=name.px)
-            for name in names.names]
+            for name in names.names if name.sequence or name.theme in present]
     return np.concatenate(rows) if rows else np.empty((0, STRIDE), "f4")
 
 
@@ -114,11 +116,11 @@ def card_rows(carte: Carte, atlas: GlyphAtlas, params: dict[str, Any], start: in
     for index in range(start, len(carte.placed)):
         placed = carte.placed[index]
         state = carte.states[placed.contribution.id]
-        text = card_text(placed.contribution)
-        if placed.contribution.id in carte.hidden or not text:  # hidden, pending…
+        said = card(placed.contribution)
+        if placed.contribution.id in carte.hidden or not said.text:  # hidden, pending…
             continue
-        setting = layout.title(text) if index < old and state != "pinned" else \
-            layout.setting(text)
+        setting = layout.title(said) if index < old and state != "pinned" else \
+            layout.setting(said)
         quads = glyph_quads(atlas, setting)
         rows.append(instances(quads, (placed.x, placed.y, size, placed.born),
                               inks.get(placed.contribution.tags.theme, params["color"]),

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from engine.world.typeset import LEADING, Setting, default_font, typesetter
+from engine.world.typeset import Setting, default_font, typesetter
 
 HALO_EMS = 0.08  # the halo's reach around a glyph (text.frag)
 
@@ -91,13 +91,16 @@ def layout(atlas: GlyphAtlas, setting: Setting, centred: bool = True) -> np.ndar
     """
     quads: list[tuple[float, ...]] = []
     em = float(atlas.pixel_size)
-    for row, (line, width) in enumerate(setting.lines):
-        pen = -width / 2 if centred else 0.0
-        y = row * LEADING + setting.ascent - (setting.height / 2 if centred else 0.0)
-        for char in line:
+    advance = atlas.typesetter.advance
+    for line in setting.lines:
+        pen = -line.width / 2 if centred else 0.0
+        y = line.baseline - (setting.height / 2 if centred else 0.0)
+        scale = line.size / em
+        for char in line.text:
             glyph = atlas.glyph(char)
             if glyph.width:
-                quads.append((pen + glyph.left / em, y + glyph.top / em, glyph.width / em,
-                              glyph.height / em, glyph.u0, glyph.v0, glyph.u1, glyph.v1))
-            pen += atlas.typesetter.advance(char)
+                quads.append((pen + glyph.left * scale, y + glyph.top * scale,
+                              glyph.width * scale, glyph.height * scale,
+                              glyph.u0, glyph.v0, glyph.u1, glyph.v1))
+            pen += advance(char) * line.size
     return np.array(quads, dtype=np.float32).reshape(-1, 8)

@@ -22,6 +22,7 @@ import hashlib
 import itertools
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.world.contribution import Contribution
@@ -54,20 +55,42 @@ SHORT_WORDS = 5
 Spot = tuple[float, float, int]  # centre x, y and the step of the walk that found it
 
 LIST_ITEM = re.compile(r"^\s*[-*+]\s+")
-HEADING = re.compile(r"^\s*#{1,6}\s+")
+HEADING = re.compile(r"^\s*(#{1,6})\s+")
+HEADING_SIZES = (1.45, 1.25, 1.1)  # a Markdown heading's size, levels 1, 2, 3 and on
 EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
 
 
-def card_text(contribution: Contribution) -> str:
+@dataclass(frozen=True)
+class Card:
+    """What a card says, and the type size of each of its paragraphs (a heading's is
+    larger)."""
+
+    text: str
+    sizes: tuple[float, ...] = ()
+
+
+def card(contribution: Contribution) -> Card:
     """What a card says, for the kinds shown as text (empty for pictures): Markdown is
-    read, not shown (headings without `#`, emphasis without stars, lists with bullets)."""
+    read, not shown (headings without `#`, set larger; emphasis without stars; lists
+    with bullets)."""
     if contribution.kind not in ("text", "keywords"):
-        return ""
+        return Card("")
     text = contribution.text
-    if contribution.name.lower().endswith((".md", ".markdown")):
-        lines = [LIST_ITEM.sub("• ", HEADING.sub("", line)) for line in text.splitlines()]
-        text = EMPHASIS.sub(r"\2", "\n".join(lines))
-    return text
+    if not contribution.name.lower().endswith((".md", ".markdown")):
+        return Card(text)
+    lines, sizes = [], []
+    for line in text.splitlines():
+        heading = HEADING.match(line)
+        level = len(heading.group(1)) if heading else 0
+        lines.append(EMPHASIS.sub(r"\2", LIST_ITEM.sub("• ", line[heading.end():]
+                                                        if heading else line)))
+        sizes.append(HEADING_SIZES[min(level, len(HEADING_SIZES)) - 1] if level else 1.0)
+    return Card("\n".join(lines), tuple(sizes))
+
+
+def card_text(contribution: Contribution) -> str:
+    """What a card says (see `card`)."""
+    return card(contribution).text
 
 
 def abbreviated(text: str, words: int = SHORT_WORDS) -> str:
@@ -148,14 +171,15 @@ class Layout:
             else 0
         return (tags.theme if tags.theme in self.themes else None, ring)
 
-    def setting(self, text: str) -> Setting:
-        return self.typesetter.set(text, MEASURE)
+    def setting(self, card: Card) -> Setting:
+        return self.typesetter.set(card.text, MEASURE, card.sizes)
 
-    def title(self, text: str) -> Setting:
-        """An older card's first words, set inside the box its whole text was given."""
-        whole = self.setting(text)
+    def title(self, card: Card) -> Setting:
+        """An older card's first words, set inside the box its whole text was given (a
+        card that opens with a heading keeps the heading's size)."""
+        whole = self.setting(card)
         for words in range(SHORT_WORDS, 0, -1):
-            short = self.setting(abbreviated(text, words))
+            short = self.setting(Card(abbreviated(card.text, words), card.sizes[:1]))
             if short.width <= whole.width and short.height <= whole.height:
                 return short
         return whole
@@ -164,9 +188,9 @@ class Layout:
         """Half width and height, in map units, of `contribution` as drawn, gutter
         included; pictures are larger while the carte is sparse."""
         gutter = GUTTER * self.em
-        text = card_text(contribution)
-        if text:
-            setting = self.setting(text)
+        said = card(contribution)
+        if said.text:
+            setting = self.setting(said)
             return setting.width * self.em / 2 + gutter, setting.height * self.em / 2 + gutter
         sparse, dense = PICTURE_EMS
         longer = (dense + (sparse - dense) * DENSE / (DENSE + self.count)) * self.em
@@ -234,6 +258,7 @@ class Layout:
             if index not in self.present:
                 self.present.add(index)
                 self.framed.add(self.names.names[index].box)
+                self.names.version += 1  # its name is now shown
             for named in {(theme, 0), walk}:
                 low, high = self.sector(named)
                 middle = (low + high) / 2

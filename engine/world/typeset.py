@@ -9,6 +9,7 @@ drawn size never changes a line break).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,14 +30,23 @@ def default_font() -> Path:
 
 
 @dataclass(frozen=True)
-class Setting:
-    """A text set in lines: each line's text and width, the block's size, all in ems.
-    Line `i`'s baseline is `ascent + i * LEADING` below the block's top."""
+class Line:
+    """One line of a set text: its words, its width and type size in the body's ems (a
+    heading is set larger) and its baseline below the block's top."""
 
-    lines: tuple[tuple[str, float], ...]
+    text: str
+    width: float
+    size: float
+    baseline: float
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A text set in lines, and the block's size, all in the body's ems."""
+
+    lines: tuple[Line, ...]
     width: float
     height: float
-    ascent: float
 
 
 class Typesetter:
@@ -59,25 +69,36 @@ class Typesetter:
         advance = self.advance
         return sum(advance(c) for c in text)
 
-    def set(self, text: str, measure: float) -> Setting:
+    def set(self, text: str, measure: float, sizes: Sequence[float] = ()) -> Setting:
         """`text` broken greedily into lines of at most `measure` ems (a longer word gets
-        a line of its own); explicit newlines are kept."""
-        lines: list[tuple[str, float]] = []
+        a line of its own); explicit newlines are kept. Paragraph `i` is set at type size
+        `sizes[i]` (1 past their end), on the same measure."""
+        lines: list[Line] = []
+        top = 0.0
+        for index, paragraph in enumerate(text.splitlines() or [""]):
+            size = sizes[index] if index < len(sizes) else 1.0
+            for words, width in self._break(paragraph, measure / size):
+                lines.append(Line(words, width * size, size, top + self.ascent * size))
+                top += LEADING * size
+        last = lines[-1]
+        return Setting(tuple(lines), max(line.width for line in lines),
+                       last.baseline + self.descent * last.size)
+
+    def _break(self, paragraph: str, measure: float) -> list[tuple[str, float]]:
+        broken: list[tuple[str, float]] = []
         space = self.advance(" ")
-        for paragraph in text.splitlines() or [""]:
-            line, width = "", 0.0
-            for word in (w for w in BREAKS.split(paragraph) if w):
-                size = self.measure(word)
-                if line and width + space + size > measure:
-                    lines.append((line, width))
-                    line, width = word, size
-                elif line:
-                    line, width = f"{line} {word}", width + space + size
-                else:
-                    line, width = word, size
-            lines.append((line, width))
-        height = LEADING * (len(lines) - 1) + self.ascent + self.descent
-        return Setting(tuple(lines), max(w for _, w in lines), height, self.ascent)
+        line, width = "", 0.0
+        for word in (w for w in BREAKS.split(paragraph) if w):
+            size = self.measure(word)
+            if line and width + space + size > measure:
+                broken.append((line, width))
+                line, width = word, size
+            elif line:
+                line, width = f"{line} {word}", width + space + size
+            else:
+                line, width = word, size
+        broken.append((line, width))
+        return broken
 
 
 @lru_cache(maxsize=4)

@@ -1,6 +1,6 @@
 #version 330 core
 // Ink over a halo of the opposite lightness, so text reads on any scene's field;
-// greeked (below the readable floor) a glyph is a faint bar where its letters are.
+// greeked (below the readable floor) a glyph is a faint blur where its letters are.
 in vec2 v_tex;
 in vec4 v_color;
 in float v_greek;
@@ -28,6 +28,8 @@ void main() {
     vec3 rgb = v_color.rgb * coverage + shade * back;
     float a = coverage + back;
     vec4 letters = vec4(rgb, a);
-    vec4 bar = vec4(v_color.rgb * 0.4, 0.4);
-    colour = mix(letters, bar, v_greek) * v_color.a * opacity;
+    // the letters' own dilated shape, not their quad: a half-greeked word stays a word
+    float blur = smoothstep(0.0, 1.0, halo) * 0.45;
+    vec4 grey = vec4(v_color.rgb * blur, blur);
+    colour = mix(letters, grey, v_greek) * v_color.a * opacity;
 }
