@@ -1,7 +1,7 @@
 """The contact sheet in docs/: every shipped scene at 1, 10, 34, 300 and 3,000
 contributions, and frames of arrivals, each made with `carte render`.
 
-    .venv/bin/python -m bench.contact_sheet [--out docs/contact-sheet.png]
+    .venv/bin/python -m bench.contact_sheet [--out docs/contact-sheet.png] [--keep DIR]
 
 34 is an ordinary afternoon of dropped files (bench.legibility); the other counts are
 fabricated journals (bench.common). Renders are 960x540, shown at 384x216.
@@ -10,6 +10,7 @@ fabricated journals (bench.common). Renders are 960x540, shown at 384x216.
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -71,6 +72,7 @@ def arrival_frames(config: Path, out: Path) -> list[Image.Image]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "contact-sheet.png")
+    parser.add_argument("--keep", type=Path, help="keep the full-size renders here")
     args = parser.parse_args()
     font = ImageFont.truetype(str(default_font()), 18)
     label = 28
@@ -94,6 +96,9 @@ def main() -> int:
             pen.text((column * THUMB[0] + 6, y + 4),
                      f"arrivals (champ) · {ARRIVAL_SECONDS[column]:.1f} s", font=font,
                      fill="white")
+        if args.keep:
+            shutil.copytree(folder, args.keep, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("data", "inbox", "*.toml"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     sheet.quantize(colors=192, method=Image.Quantize.MEDIANCUT).save(args.out, optimize=True)
     print(args.out)

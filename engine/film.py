@@ -212,7 +212,12 @@ def render_film(engine: Engine, out: Path, seconds: float, cues: Sequence[Cue],
             progress.update(written)
     except KeyboardInterrupt:
         log.warning("interrupted: keeping the %d frames rendered", written)
-    finally:
-        writer.close()
+    except BaseException:
+        try:  # a failed film leaves no hidden half-file behind
+            writer.close()
+        finally:
+            partial.unlink(missing_ok=True)
+        raise
+    writer.close()
     os.replace(partial, out)
     return written

@@ -11,6 +11,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from engine.bind import listen
 from engine.control.advertise import Advertisement
 from engine.control.handlers import MAX_RECENT
 from engine.control.model import ContributionSummary, ControlModel, Snapshot, Status
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from engine.app import Engine
 
 log = logging.getLogger(__name__)
-BIND_PAUSE = 0.5
 STATUS_EVERY = 1.0
 PUBLISH_EVERY = 30  # frames; and at once whenever something steerable changed
 
@@ -61,19 +61,9 @@ class ControlLink:
         its own loop, which the first frame gives what changed)."""
         self.server.update(self.model())
         self.server.publish(self.snapshot())
-        deadline = time.monotonic() + self.engine.config.osc.bind_retry_seconds
-        while True:
-            try:
-                self.server.start()
-                host, port = self.server.address
-                log.info("OSC: listening on %s:%d", host, port)
-                break
-            except OscBindError as error:
-                if time.monotonic() >= deadline:
-                    raise
-                log.warning("%s; retrying for up to %g s", error,
-                            self.engine.config.osc.bind_retry_seconds)
-                time.sleep(BIND_PAUSE)
+        listen(self.server.start, OscBindError, self.engine.config.osc.bind_retry_seconds)
+        host, port = self.server.address
+        log.info("OSC: listening on %s:%d", host, port)
         if self.query is not None:
             self._start_query(self.query)
 

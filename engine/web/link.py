@@ -7,6 +7,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from engine.bind import listen
 from engine.web.board import Board
 from engine.web.server import WebBindError, WebServer
 from engine.world.contribution import Contribution
@@ -18,7 +19,6 @@ log = logging.getLogger(__name__)
 STATUS_EVERY = 1.0
 PREVIEW_EVERY = 2.0
 PREVIEW_WANTED = 10.0  # seconds a console's request keeps the preview coming
-BIND_PAUSE = 0.5
 
 
 class WebLink:
@@ -33,17 +33,7 @@ class WebLink:
     def start(self) -> None:
         """Serve; a taken port is retried for a while, then the error stops the start."""
         self.publish()
-        deadline = time.monotonic() + self.engine.config.web.bind_retry_seconds
-        while True:
-            try:
-                self.server.start()
-                return
-            except WebBindError as error:
-                if time.monotonic() >= deadline:
-                    raise
-                log.warning("%s; retrying for up to %g s", error,
-                            self.engine.config.web.bind_retry_seconds)
-                time.sleep(BIND_PAUSE)
+        listen(self.server.start, WebBindError, self.engine.config.web.bind_retry_seconds)
 
     def stop(self) -> None:
         self.server.stop()
