@@ -15,7 +15,7 @@ import time
 from collections import deque
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.control import (
     AddKeywords,
@@ -35,11 +35,38 @@ from engine.intake.tags import match
 from engine.world.scene import Scene, layer_inputs
 
 if TYPE_CHECKING:
-    from engine.app import Engine
+    from engine.audio.host import Soundscape
+    from engine.clock import Tick
+    from engine.config import Config
+    from engine.journal.journal import Journal
+    from engine.render.compositor import Compositor
+    from engine.render.library import ShaderLibrary
+    from engine.render.surface import FrameTarget
+    from engine.world.camera import Camera
+    from engine.world.carte import Carte
 
 log = logging.getLogger(__name__)
 TAP_MEMORY = 6
 FOCUS_SECONDS = 8.0
+
+
+class Stage(Protocol):
+    """The parts of the running show that steering acts on (`engine.app.Engine`)."""
+
+    config: Config
+    scene: Scene
+    shaders: ShaderLibrary
+    audio: Soundscape | None
+    compositor: Compositor
+    camera: Camera
+    carte: Carte
+    tick: Tick
+    target: FrameTarget
+    journal: Journal
+
+    def switch_scene(self, name: str, seconds: float | None = None) -> bool: ...
+
+    def moderate(self, id: str, state: str) -> None: ...
 
 
 class Steering:
@@ -83,7 +110,7 @@ class Steering:
         self._cache = (id(scene), self.version, effective)
         return effective
 
-    def values(self, engine: Engine) -> dict[ParamKey, Any]:
+    def values(self, engine: Stage) -> dict[ParamKey, Any]:
         """Every steerable value as it stands, for OSC queries."""
         found: dict[ParamKey, Any] = {}
         for layer in self.effective(engine.scene).layers:
@@ -131,7 +158,7 @@ class Steering:
         self.changed.clear()
         return changes
 
-    def apply(self, engine: Engine, command: Command) -> None:
+    def apply(self, engine: Stage, command: Command) -> None:
         """One command from OSC; nothing here may raise past the frame loop."""
         if isinstance(command, SetParam):
             current = self.values(engine).get(command.key)
@@ -152,7 +179,7 @@ class Steering:
             engine.compositor.paint.live(command.stroke, command.points, engine.camera.view,
                                          engine.target.size)
 
-    def _moderate(self, engine: Engine, command: Moderate) -> None:
+    def _moderate(self, engine: Stage, command: Moderate) -> None:
         if command.action in ("focus", "unfocus"):
             placed = next((p for p in engine.carte.placed
                            if p.contribution.id == command.id), None)
@@ -166,7 +193,7 @@ class Steering:
             return
         engine.moderate(command.id, state[command.action])
 
-    def _transport(self, engine: Engine, command: Transport) -> None:
+    def _transport(self, engine: Stage, command: Transport) -> None:
         if command.action == "snapshot":
             stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{engine.tick.frame}"
             path = engine.config.paths.data / "snapshots" / f"carte-{stamp}.png"
@@ -185,7 +212,7 @@ class Steering:
                 spec = next(p for p in TRANSPORT_PARAMS if p.name == "tempo")
                 self.set(("transport", "", "tempo"), spec.clamp(60.0 / beat))
 
-    def _contribute(self, engine: Engine, command: AddText | AddKeywords | AddStroke) -> None:
+    def _contribute(self, engine: Stage, command: AddText | AddKeywords | AddStroke) -> None:
         """Write the contribution into the inbox, as a transcripteur's file would be."""
         self.sent += 1
         stamp = f"osc-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{self.sent}"
@@ -207,7 +234,7 @@ def default_of(command: SetParam) -> Any:
         (p.default for p in LAYER_CONTROLS if p.name == command.name), None)
 
 
-def sidecar(words: tuple[str, ...], engine: Engine, origin: str) -> dict[str, Any]:
+def sidecar(words: tuple[str, ...], engine: Stage, origin: str) -> dict[str, Any]:
     """OSC tag words as a sidecar: event words, `#keywords`, `author:NAME`."""
     tags: dict[str, Any] = {"author": origin}
     keywords: list[str] = []

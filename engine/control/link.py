@@ -22,14 +22,14 @@ from engine.world.contribution import Contribution
 from engine.world.scene import layer_inputs
 
 if TYPE_CHECKING:
-    from engine.app import Engine
+    from engine.show import Show
 
 log = logging.getLogger(__name__)
 STATUS_EVERY = 1.0
 PUBLISH_EVERY = 30  # frames; and at once whenever something steerable changed
 
 
-def settings_of(engine: Engine) -> ControlSettings:
+def settings_of(engine: Show) -> ControlSettings:
     osc = engine.config.osc
     return ControlSettings(reply_port=osc.reply_port, rate=osc.rate, queue=osc.queue,
                            horizon=osc.horizon, subscribers=osc.subscribers,
@@ -44,7 +44,7 @@ def summary(contribution: Contribution, state: str) -> ContributionSummary:
 
 
 class ControlLink:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Show) -> None:
         self.engine = engine
         self.server = OscServer(engine.config.osc, self.model(), settings_of(engine))
         query = engine.config.oscquery
@@ -82,7 +82,7 @@ class ControlLink:
         return self.model_of(self.engine)
 
     @staticmethod
-    def model_of(engine: Engine) -> ControlModel:
+    def model_of(engine: Show) -> ControlModel:
         """What an engine offers to live control: its scenes, layers and sound."""
         layers = tuple((layer.name, layer_inputs(layer, engine.shaders.source))
                        for layer in engine.scene.layers)

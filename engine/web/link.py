@@ -13,7 +13,7 @@ from engine.web.server import WebBindError, WebServer
 from engine.world.contribution import Contribution
 
 if TYPE_CHECKING:
-    from engine.app import Engine
+    from engine.show import Show
 
 log = logging.getLogger(__name__)
 STATUS_EVERY = 1.0
@@ -22,7 +22,7 @@ PREVIEW_WANTED = 10.0  # seconds a console's request keeps the preview coming
 
 
 class WebLink:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Show) -> None:
         self.engine = engine
         self.board = Board()
         self.server = WebServer(engine.config, engine.journal, self.board, engine.intake.hand)
