@@ -97,8 +97,9 @@ def main() -> int:
                      f"arrivals (champ) · {ARRIVAL_SECONDS[column]:.1f} s", font=font,
                      fill="white")
         if args.keep:
-            shutil.copytree(folder, args.keep, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("data", "inbox", "*.toml"))
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for render in [*folder.glob("*.png"), *folder.glob("*.mp4")]:
+                shutil.copy(render, args.keep / render.name)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     sheet.quantize(colors=192, method=Image.Quantize.MEDIANCUT).save(args.out, optimize=True)
     print(args.out)

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from engine.intake.intake import Arrived
+from engine.render.text import FLOOR_PX
 from engine.world.contribution import Contribution, Tags
 from tests.engines import make_engine
-from tests.pixels import difference, is_blank, luminance, mean_colour
+from tests.pixels import difference, is_blank, luminance, mean_colour, region
 
 
 def rgb(expected: tuple[float, float, float]) -> object:
@@ -218,5 +219,33 @@ def test_recurring_keywords_grow_in_the_constellation(project: Path) -> None:
         assert constellation.version == engine.carte.version
         anchors = np.frombuffer(rows.buffer.read(), "f4").reshape(-1, 17)[: rows.count, 10]
         assert anchors.max() > anchors.min() * 1.3  # the recurring word is larger
+    finally:
+        engine.close()
+
+
+def test_a_dense_carte_still_shows_where_its_words_are(project: Path) -> None:
+    """Below the readable floor a card is greeked: the audience still sees a field of
+    text in each territory, not an empty map."""
+    scene = project.parent / "scenes" / "champ.toml"
+    scene.write_text('[[layers]]\nkind = "contributions"\n[layers.params]\nthreads = 0.0\n',
+                     encoding="utf-8")
+    engine = make_engine(project, size=(640, 360))
+    try:
+        empty = frame(engine, 2)
+        for index in range(1500):
+            engine.receive(Arrived(Contribution(
+                f"{index:016x}", "text", f"t{index}.txt",
+                f"Des communs numériques à partager, note {index}",
+                Tags(theme=("capacitations", "datas", "coopérations", "démocratie")[index % 4])),
+                restored=True))
+        dense = frame(engine, 120)  # the view eases out to the whole carte
+        em_px = engine.carte.layout.em * engine.camera.view[2] / 2 * 1080
+        assert em_px < FLOOR_PX * 0.8, "the carte should be drawn below the floor here"
+        light = luminance(dense) - luminance(empty)
+        cards = [region(engine.camera.view, (p.x, p.y, p.w, p.h), (640, 360))
+                 for p in engine.carte.placed[::25]]
+        lit = [float(light[rows, cols].mean()) for rows, cols in cards]
+        # a greeked card reads as a grey patch of text; the field between cards stays dark
+        assert np.median(lit) > 0.05
     finally:
         engine.close()

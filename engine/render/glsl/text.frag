@@ -29,7 +29,10 @@ void main() {
     float a = coverage + back;
     vec4 letters = vec4(rgb, a);
     // the letters' own dilated shape, not their quad: a half-greeked word stays a word
-    float blur = smoothstep(0.0, 1.0, halo) * 0.45;
+    // (minified, a glyph samples as its mean coverage: a low ramp keeps it visible)
+    float blur = smoothstep(0.0, 0.4, halo) * 0.45;
     vec4 grey = vec4(v_color.rgb * blur, blur);
-    colour = mix(letters, grey, v_greek) * v_color.a * opacity;
+    // the blur comes in late: half-greeked letters fade over a clear field, not a smudge
+    colour = (letters * (1.0 - v_greek) + grey * v_greek * v_greek * v_greek)
+           * v_color.a * opacity;
 }
