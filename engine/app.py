@@ -220,6 +220,7 @@ class Engine:
                 placed = next((p for p in self.carte.placed if p.contribution.id == id), None)
                 if placed is not None:
                     self.camera.arrived(placed)
+                    self.compositor.approved(id, max(self.tick.time, 0.0))
             if self.audio is not None:
                 (self.audio.hide if state in ABSENT else self.audio.show)(id)
 

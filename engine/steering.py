@@ -176,8 +176,9 @@ class Steering:
         elif isinstance(command, AddText | AddKeywords | AddStroke):
             self._contribute(engine, command)
         elif isinstance(command, StrokeProgress):
-            engine.compositor.paint.live(command.stroke, command.points, engine.camera.view,
-                                         engine.target.size)
+            engine.compositor.paint.live_stroke(command.stroke, command.points,
+                                                engine.camera.view, engine.target.size,
+                                                engine.tick.time)
 
     def _moderate(self, engine: Stage, command: Moderate) -> None:
         if command.action in ("focus", "unfocus"):

@@ -96,10 +96,14 @@ def write_video(path: Path, seconds: float = 2.0, fps: int = 24) -> None:
     """A drifting gradient, H.264 in MP4 (MPEG-4 part 2 where x264 is absent)."""
     import av
 
-    with av.open(str(path), "w") as container:
+    # the same file, so the same contribution id and the same map, every time it is
+    # written: no creation time, and no x264 lookahead (on a gradient it varied run to
+    # run, even on one thread)
+    with av.open(str(path), "w", container_options={"fflags": "+bitexact"}) as container:
         codec = "libx264" if "libx264" in av.codecs_available else "mpeg4"
         stream = container.add_stream(codec, rate=fps)
         stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        stream.options = {"threads": "1", "tune": "zerolatency"}
         x = np.linspace(0, 1, 320)[None, :, None]
         y = np.linspace(0, 1, 240)[:, None, None]
         for index in range(int(seconds * fps)):
@@ -109,6 +113,7 @@ def write_video(path: Path, seconds: float = 2.0, fps: int = 24) -> None:
                                   0.3 + 0.3 * np.sin(4 * y + phase) + flat,
                                   0.6 + flat], axis=2)
             frame = av.VideoFrame.from_ndarray((rgb * 255).astype(np.uint8), format="rgb24")
+            frame.pts = index
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
 

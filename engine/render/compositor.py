@@ -318,8 +318,8 @@ class Compositor:
             self.threads.draw(resolution, tick.time, inputs.view,
                               layer.opacity * params["threads"] * fade,
                               THREAD_WIDTH * resolution[1] / 720)
-            self.paint.update(carte)
-            self.paint.draw(resolution, inputs.view, layer.opacity)
+            self.paint.update(carte, tick.time)
+            self.paint.draw(resolution, tick.time, inputs.view, layer.opacity)
             self.pictures.update(tick.time, carte.hidden, carte.pinned, carte.version)
             self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view,
                                GUTTER * carte.layout.em)
@@ -380,11 +380,16 @@ class Compositor:
 
     def place(self, placed: Placed, carte: Carte, contribution: Contribution) -> None:
         """A new contribution on the carte (`contribution` with its arrays): pictures
-        claim a slot now and upload soon; drawings with strokes are inked."""
-        if not self.paint.add(placed, contribution.strokes,
-                              placed.contribution.id in carte.hidden):
-            self.pictures.add(placed, lambda id: carte.states.get(id) == "pinned",
-                              contribution)
+        claim a slot now and upload soon; a drawing with strokes inks itself first."""
+        appears = self.paint.add(placed, contribution.strokes, placed.born,
+                                 GUTTER * carte.layout.em,
+                                 carte.states.get(placed.contribution.id) == "pending")
+        self.pictures.add(placed, lambda id: carte.states.get(id) == "pinned", contribution,
+                          appears)
+
+    def approved(self, id: str, at: float) -> None:
+        """A contribution a moderator let through arrives now, as a new one would."""
+        self.pictures.appear(id, self.paint.approve(id, at))
 
     def release(self) -> None:
         for frame in self.scratch.values():

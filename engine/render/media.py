@@ -54,6 +54,7 @@ class Picture:
     thumb_extent: tuple[float, float] = (0.0, 0.0)
     fitted: dict[int, np.ndarray] = field(default_factory=dict)
     still_frame: int | None = None  # an animation that stopped playing
+    appears: float = 0.0  # show time it fades in (a drawing's, once its ink is drawn)
 
     def count(self) -> int:
         return len(self.frames) if self.frames is not None else 1
@@ -149,18 +150,28 @@ class PictureLayer:
         self.dirty = False
 
     def add(self, placed: Placed, pinned: Callable[[str], bool],
-            contribution: Contribution) -> None:
-        """A new picture; `contribution` carries the pixels (`placed` may not: the carte
-        keeps contributions without their arrays)."""
+            contribution: Contribution, appears: float | None = None) -> None:
+        """A new picture, fading in at show time `appears` (when it was placed unless
+        said); `contribution` carries the pixels (`placed` may not: the carte keeps
+        contributions without their arrays)."""
         if contribution.kind not in PICTURE_KINDS or contribution.id in self.pictures:
             return
         pixels = contribution.pixels if contribution.pixels is not None else figure(contribution)
         if pixels is None and contribution.frames is None:
             return
-        picture = self.pictures[contribution.id] = Picture(placed, pixels, contribution.frames)
+        picture = self.pictures[contribution.id] = Picture(
+            placed, pixels, contribution.frames,
+            appears=placed.born if appears is None else appears)
         if self._claim_cell(picture, pinned):
             self.waiting_thumbs.append(contribution.id)
         self._claim_slot(picture, pinned)
+
+    def appear(self, id: str, at: float) -> None:
+        """Fade a picture in again from show time `at` (approved by a moderator)."""
+        picture = self.pictures.get(id)
+        if picture is not None:
+            picture.appears = at
+            self.dirty = True
 
     def complete(self, placed: Placed, frames: np.ndarray | None) -> None:
         """A preview's full payload (a video's `frames`): it plays from now on. `placed`
@@ -297,7 +308,7 @@ class PictureLayer:
                 layer, tier = page, thumbs
             else:
                 continue
-            tier.append((placed.x, placed.y, placed.w, placed.h, layer, placed.born, framed,
+            tier.append((placed.x, placed.y, placed.w, placed.h, layer, picture.appears, framed,
                          float(id in pinned), *rect))
         self.full.write(full)
         self.thumbs.write(thumbs)

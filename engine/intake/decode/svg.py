@@ -24,6 +24,7 @@ from engine.world.contribution import Contribution, Point
 MAX_BYTES = 4 * 1024 * 1024
 MAX_ELEMENTS = 20_000
 MAX_POINTS = 40_000
+MIN_WIDTH = 0.006  # of the drawing's side: a hairline still reads once the map is wide
 UNSAFE_TAGS = {"image", "script", "foreignObject", "iframe", "use", "style"}
 
 
@@ -113,5 +114,6 @@ def _draw(strokes: list[tuple[Point, ...]], colours: list[tuple[int, ...]],
     pen = ImageDraw.Draw(image)
     for stroke, colour, width in zip(strokes, colours, widths, strict=True):
         line = [(x * size, y * size) for x, y, _ in stroke]
-        pen.line(line, fill=tuple(colour), width=max(1, round(width * size)), joint="curve")
+        pen.line(line, fill=tuple(colour), width=max(round(MIN_WIDTH * size), round(width * size)),
+                 joint="curve")
     return np.asarray(image)
