@@ -249,3 +249,28 @@ def test_a_dense_carte_still_shows_where_its_words_are(project: Path) -> None:
         assert np.median(lit) > 0.05
     finally:
         engine.close()
+
+
+def test_a_backdrop_darkens_the_field_behind_a_card(project: Path) -> None:
+    """On a bright field (brume's mist) a scene may set a soft plate behind each card:
+    the field between the letters is darker there."""
+    scene = project.parent / "scenes" / "champ.toml"
+    scene.write_text('[[layers]]\nkind = "field"\nshader = "brume"\n[[layers]]\nkind = '
+                     '"contributions"\n[layers.params]\nbackdrop = 0.6\ndrift = 0.0\n',
+                     encoding="utf-8")
+    engine = make_engine(project, size=(640, 360))
+    try:
+        empty = frame(engine, 2)
+        engine.receive(Arrived(Contribution("ca4d", "text", "mot.txt",
+                                            "Prendre soin des communs numériques",
+                                            Tags(theme="datas")), restored=True))
+        shown = frame(engine, 60)
+        placed = engine.carte.placed[0]
+        rows, cols = region(engine.camera.view, (placed.x, placed.y, placed.w, placed.h),
+                            (640, 360))
+        before, after = luminance(empty)[rows, cols], luminance(shown)[rows, cols]
+        between = after < before  # not the letters, which are lighter than the mist
+        assert between.mean() > 0.5
+        assert float((before - after)[between].mean()) > 0.08
+    finally:
+        engine.close()

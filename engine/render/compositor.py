@@ -32,6 +32,7 @@ from engine.world.carte import Carte, Placed
 from engine.world.contribution import Contribution
 from engine.world.layout import GUTTER, card
 from engine.world.scene import CONTRIBUTION_INPUTS, INVITATION_INPUTS, LayerSpec, Scene
+from engine.world.typeset import Setting
 
 BLEND_FUNCS = {
     "normal": (moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA),
@@ -64,6 +65,7 @@ THREADS_FULL = 0.6  # the zoom below which threads fade
 THEME_INKS = ((0.953, 0.714, 0.392), (0.416, 0.820, 0.890), (0.576, 0.863, 0.612),
               (0.957, 0.584, 0.678), (0.725, 0.627, 0.957), (0.937, 0.878, 0.486),
               (0.510, 0.698, 1.0), (1.0, 0.635, 0.486))
+PLATE_EMS = 0.2  # a backdrop's reach beyond its text (with the quads' halo, inside the gutter)
 TINT = 0.55  # how much of its theme's hue a card takes (its lightness stays the scene's)
 
 
@@ -102,6 +104,14 @@ def label_rows(carte: Carte, atlas: GlyphAtlas) -> np.ndarray:
     return np.concatenate(rows) if rows else np.empty((0, STRIDE), "f4")
 
 
+def plate(setting: Setting) -> np.ndarray:
+    """The quad of a card's backdrop (text.vert: negative texture coordinates), in ems
+    about the card's centre, a little wider than its text and inside its gutter."""
+    return np.array([[-setting.width / 2 - PLATE_EMS, -setting.height / 2 - PLATE_EMS,
+                      setting.width + 2 * PLATE_EMS, setting.height + 2 * PLATE_EMS,
+                      -1.0, -1.0, -1.0, -1.0]], dtype=np.float32)
+
+
 def card_rows(carte: Carte, atlas: GlyphAtlas, params: dict[str, Any], start: int = 0
               ) -> np.ndarray:
     """Glyph instances of the cards of `carte.placed[start:]`, each set as the layout
@@ -111,6 +121,7 @@ def card_rows(carte: Carte, atlas: GlyphAtlas, params: dict[str, Any], start: in
     layout = carte.layout
     size = layout.em / 2 * min(float(params["size"]), 1.0)
     old = len(carte.placed) - FULL_CARDS
+    backdrop = float(params["backdrop"]) > 0
     inks = {theme: tinted(params["color"], index) for index, theme in enumerate(layout.themes)}
     rows = []
     for index in range(start, len(carte.placed)):
@@ -122,6 +133,8 @@ def card_rows(carte: Carte, atlas: GlyphAtlas, params: dict[str, Any], start: in
         setting = layout.title(said) if index < old and state != "pinned" else \
             layout.setting(said)
         quads = glyph_quads(atlas, setting)
+        if backdrop:
+            quads = np.concatenate([plate(setting), quads])
         rows.append(instances(quads, (placed.x, placed.y, size, placed.born),
                               inks.get(placed.contribution.tags.theme, params["color"]),
                               pinned=state == "pinned"))
@@ -144,7 +157,7 @@ class ContributionCards:
         self.seen = (-1, -1)  # (moderations, rebuild epoch) the batch was built for
 
     def update(self, carte: Carte, params: dict[str, Any]) -> None:
-        look = (params["size"], params["color"])
+        look = (params["size"], params["color"], params["backdrop"])
         epoch = len(carte.placed) // FULL_CARDS
         if look != self.look or (carte.moderations, epoch) != self.seen:
             self.look, self.seen, self.shown = look, (carte.moderations, epoch), 0
@@ -160,9 +173,9 @@ class ContributionCards:
         self.shown = len(carte.placed)
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float,
-             drift: float, view: tuple[float, ...]) -> None:
+             drift: float, view: tuple[float, ...], backdrop: float = 0.0) -> None:
         self.names.draw(resolution, time, opacity, 0.0, view)
-        self.batch.draw(resolution, time, opacity, drift, view)
+        self.batch.draw(resolution, time, opacity, drift, view, backdrop)
 
     def release(self) -> None:
         self.batch.release()
@@ -324,7 +337,8 @@ class Compositor:
             self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view,
                                GUTTER * carte.layout.em)
             self.cards.update(carte, params)
-            self.cards.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view)
+            self.cards.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view,
+                            float(params["backdrop"]))
             if params["keywords"] > 0:
                 self.constellation.update(carte)
                 self.constellation.draw(resolution, tick.time, layer.opacity * params["keywords"],

@@ -81,7 +81,8 @@ class TextBatch:
             self.buffer.write(self.mirror[start:self.count], offset=start * STRIDE * 4)
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float = 1.0,
-             drift: float = 0.0, view: tuple[float, ...] = (0.0, 0.0, 1.0)) -> None:
+             drift: float = 0.0, view: tuple[float, ...] = (0.0, 0.0, 1.0),
+             backdrop: float = 0.0) -> None:
         if not self.count or self.vao is None:
             return
         if self.atlas.version != self.uploaded:
@@ -91,7 +92,8 @@ class TextBatch:
         self.texture.use(0)
         uniforms = {"atlas": 0, "resolution": resolution, "time": time, "opacity": opacity,
                     "drift": drift, "settle_after": SETTLE_AFTER, "view": view,
-                    "floor_px": FLOOR_PX, "halo_texels": HALO_EMS * self.atlas.pixel_size}
+                    "floor_px": FLOOR_PX, "halo_texels": HALO_EMS * self.atlas.pixel_size,
+                    "backdrop": backdrop}
         for name, value in uniforms.items():
             if name in self.program:
                 self.program[name].value = value

@@ -57,6 +57,8 @@ CONTRIBUTION_INPUTS = (
     ShaderInput("color", "color", (0.96, 0.93, 0.86, 1.0), None, None, "Ink"),
     ShaderInput("threads", "float", 1.0, 0.0, 1.0, "Threads"),
     ShaderInput("keywords", "float", 0.0, 0.0, 1.0, "Keyword constellation (over the cards)"),
+    ShaderInput("backdrop", "float", 0.0, 0.0, 1.0, "Card backdrop (a soft plate behind each "
+                "card, for bright fields)"),
 )
 # The invitation layer (a QR code of [web] public_url): where it sits and how tall.
 INVITATION_INPUTS = (

@@ -4,12 +4,31 @@
 in vec2 v_tex;
 in vec4 v_color;
 in float v_greek;
+in float v_backdrop;
+in vec2 v_local;
+in vec2 v_size;
 uniform sampler2D atlas;
 uniform float opacity;
 uniform float halo_texels;
+uniform float backdrop;  // how dark a card's plate is (0: none)
 out vec4 colour;
+const float PLATE = 0.2;  // ems a backdrop reaches beyond its text (compositor.PLATE_EMS)
+const float SOFT = 0.35;  // ems over which it fades in, inside the text's box
 
 void main() {
+    float light = dot(v_color.rgb, vec3(0.299, 0.587, 0.114));
+    vec3 shade = light > 0.5 ? vec3(0.0) : vec3(1.0);
+    if (v_backdrop > 0.5) {
+        // a soft plate of the halo's shade behind the card: full under the text, fading
+        // with round corners over its margin (PLATE_EMS) and the quad's halo; gone once
+        // the card is greeked
+        vec2 inside = min(v_local, 1.0 - v_local) * v_size;  // ems from the plate's edge
+        // ems beyond a rounded rectangle SOFT inside the text's box
+        float out_by = length(max(vec2(PLATE + SOFT) - inside, 0.0)) - SOFT;
+        float a = (1.0 - smoothstep(-SOFT, PLATE + 0.09, out_by)) * backdrop * (1.0 - v_greek);
+        colour = vec4(shade * a, a) * v_color.a * opacity;
+        return;
+    }
     // the atlas is rasterised at visit size, so the whole view samples it minified:
     // a sharper mip and a steeper ramp keep thin strokes at full ink
     float coverage = smoothstep(0.05, 0.65, texture(atlas, v_tex, -0.5).r);
@@ -19,10 +38,8 @@ void main() {
         float angle = float(i) * 0.785398;
         halo = max(halo, texture(atlas, v_tex + step * vec2(cos(angle), sin(angle))).r);
     }
-    float light = dot(v_color.rgb, vec3(0.299, 0.587, 0.114));
     // light ink gets a firm dark halo; dark ink a soft light one (a firm one would
     // read as outlined letters)
-    vec3 shade = light > 0.5 ? vec3(0.0) : vec3(1.0);
     float edge = light > 0.5 ? 0.5 : 1.0;
     float back = smoothstep(0.0, edge, halo) * (light > 0.5 ? 0.85 : 0.25) * (1.0 - coverage);
     vec3 rgb = v_color.rgb * coverage + shade * back;

@@ -7,7 +7,7 @@ const float OVERLAY = -1e8;
 const float HALO = 0.09;     // ems of halo around every glyph
 in vec2 corner;
 in vec4 quad;      // x, y, w, h in ems, y down, relative to the anchor
-in vec4 tex;       // u0, v0, u1, v1
+in vec4 tex;       // u0, v0, u1, v1; negative: the card's backdrop, not a glyph
 in vec4 anchor;    // x, y, size (half the NDC height of an em at zoom 1), born (seconds)
 in vec4 color;
 in float pinned;   // 1: a pinned card, never settling; 2 and above: a name on the map,
@@ -21,6 +21,9 @@ uniform vec3 view;           // camera centre x, y and zoom (cards only)
 out vec2 v_tex;
 out vec4 v_color;
 out float v_greek;
+out float v_backdrop;
+out vec2 v_local;
+out vec2 v_size;  // the quad's size in ems (a backdrop's edge is measured in ems)
 
 void main() {
     vec2 centre = anchor.xy;
@@ -53,5 +56,8 @@ void main() {
     gl_Position = vec4(centre + offset, 0.0, 1.0);
     vec2 local = (corner * grown - HALO) / max(quad.zw, vec2(1e-6));
     v_tex = mix(tex.xy, tex.zw, local);
+    v_local = local;
+    v_size = quad.zw;
+    v_backdrop = tex.x < -0.5 ? 1.0 : 0.0;
     v_color = vec4(color.rgb, color.a * alpha);
 }
