@@ -80,8 +80,6 @@ fps = 30
 backend = "none"
 [osc]
 enabled = false
-[intake]
-workers = 1  # one decoder: the journal's order, so the map, is the same run to run
 [event]
 themes = ["capacitations", "datas", "coopérations", "démocratie"]
 sequences = ["enjeux", "paradoxes", "possibles"]
