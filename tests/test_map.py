@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.render.compositor import card_rows
+from engine.render.compositor import card_rows, label_rows
 from engine.render.glyphs import GlyphAtlas
 from engine.render.glyphs import layout as glyph_quads
 from engine.world.camera import FRAMING, Camera
@@ -256,3 +256,19 @@ def test_each_theme_and_sequence_keeps_its_territory(carte: Carte) -> None:
         # than cards (measured: 92 % and 74 %)
         assert total > 1000 and inside / total > (0.85 if level == "theme" else 0.7)
 
+
+
+def named(carte: Carte, atlas: GlyphAtlas) -> set[str]:
+    """The names drawn on the carte now (read back from the label instances)."""
+    anchors = {(float(x), float(y)) for x, y in label_rows(carte, atlas)[:, 8:10]}
+    return {name.text for name in carte.layout.names.names
+            if (float(np.float32(name.box[0])), float(np.float32(name.box[1]))) in anchors}
+
+
+def test_a_theme_is_named_once_it_holds_a_contribution() -> None:
+    carte, atlas = Carte(THEMES, SEQUENCES), GlyphAtlas()
+    assert named(carte, atlas) == {theme.upper() for theme in THEMES}  # what the map will be
+    carte.add(Contribution("a", "text", "a.txt", "Au centre"), 0.0)
+    assert named(carte, atlas) == set()  # untagged: no territory yet
+    carte.add(Contribution("b", "text", "b.txt", "Des données", Tags("datas", "enjeux")), 1.0)
+    assert named(carte, atlas) == {"DATAS", "enjeux"}

@@ -250,6 +250,8 @@ class Layout:
 
     def _take(self, box: Box, walk: tuple[str | None, int]) -> None:
         self.count += 1
+        if self.count == 1:
+            self.names.version += 1  # no longer an empty carte: only present themes named
         self.occupancy.take(box)
         self.framed.add(box)
         theme, ring = walk
