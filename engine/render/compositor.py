@@ -151,7 +151,7 @@ class ContributionCards:
         self.atlas = atlas
         self.batch = TextBatch(ctx, atlas)
         self.names = TextBatch(ctx, atlas)
-        self.named = -1  # the names' version in `names`
+        self.named: tuple[int, int, bool] = (-1, 0, False)  # what `names` was built from
         self.look: tuple[Any, ...] = ()
         self.shown = 0  # contributions of carte.placed already in the batch
         self.seen = (-1, -1)  # (moderations, rebuild epoch) the batch was built for
@@ -162,8 +162,10 @@ class ContributionCards:
         if look != self.look or (carte.moderations, epoch) != self.seen:
             self.look, self.seen, self.shown = look, (carte.moderations, epoch), 0
             self.batch.set(np.empty((0, STRIDE), "f4"))
-        if carte.layout.names.version != self.named:
-            self.named = carte.layout.names.version
+        # the names, and which of them show (label_rows: the present themes)
+        named = (carte.layout.names.version, len(carte.layout.present), bool(carte.placed))
+        if named != self.named:
+            self.named = named
             self.names.set(label_rows(carte, self.atlas))
         if self.shown == len(carte.placed):
             return

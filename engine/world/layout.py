@@ -250,8 +250,6 @@ class Layout:
 
     def _take(self, box: Box, walk: tuple[str | None, int]) -> None:
         self.count += 1
-        if self.count == 1:
-            self.names.version += 1  # no longer an empty carte: only present themes named
         self.occupancy.take(box)
         self.framed.add(box)
         theme, ring = walk
@@ -260,7 +258,6 @@ class Layout:
             if index not in self.present:
                 self.present.add(index)
                 self.framed.add(self.names.names[index].box)
-                self.names.version += 1  # its name is now shown
             for named in {(theme, 0), walk}:
                 low, high = self.sector(named)
                 middle = (low + high) / 2
