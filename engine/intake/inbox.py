@@ -39,7 +39,7 @@ def is_temporary(path: Path) -> bool:
 class InboxWatcher:
     """Turns inbox activity into `Dropped` messages on `out`, each settled file once."""
 
-    def __init__(self, inbox: Path, out: queue.SimpleQueue[Dropped], settle_seconds: float,
+    def __init__(self, inbox: Path, out: queue.Queue[Dropped], settle_seconds: float,
                  rescan_seconds: float) -> None:
         self.inbox = inbox
         self.out = out

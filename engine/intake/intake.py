@@ -99,7 +99,9 @@ class Intake:
         self.cache = PayloadCache(config.paths.data / "cache")
         self.limits = limits_of(config)
         self.messages: queue.SimpleQueue[Message] = queue.SimpleQueue()
-        self.dropped: queue.SimpleQueue[Dropped] = queue.SimpleQueue()
+        # Not a SimpleQueue: its get(timeout) shared by two threads can miss its deadline
+        # and wait for the next put (CPython 3.11), so `stop` waited on an idle thread.
+        self.dropped: queue.Queue[Dropped] = queue.Queue()
         self.watcher = InboxWatcher(self.inbox, self.dropped, config.intake.settle_seconds,
                                     config.intake.rescan_seconds)
         self.workers = [DecoderWorker(self.limits, config.intake.decode_timeout,
