@@ -13,6 +13,7 @@ import numpy as np
 
 KINDS = ("text", "keywords", "image", "animation", "video", "sound", "data", "drawing")
 
+ENVELOPE_SECONDS = 0.05  # a clip's envelope holds one peak per this many seconds
 Colour = tuple[float, float, float]
 Point = tuple[float, float, float]  # x, y in 0..1 (y down), pressure 0..1
 
@@ -35,7 +36,7 @@ class Clip:
 
     samples: np.ndarray = field(compare=False, repr=False)
     sample_rate: int
-    envelope: tuple[float, ...] = ()  # peak level per 50 ms, 0..1
+    envelope: tuple[float, ...] = ()  # peak level per ENVELOPE_SECONDS, 0..1
     loudness: float | None = None  # EBU R128 integrated loudness of its mono mix, LUFS
 
     @property
