@@ -40,7 +40,7 @@ class OneLine(logging.Filter):
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
             record.msg = "web: a client's request was refused: %s"
-            record.args = (str(error).splitlines()[0][:200] or type(error).__name__,)
+            record.args = (" ".join(str(error).split())[:200] or type(error).__name__,)
             record.levelno, record.levelname = logging.INFO, "INFO"
             record.exc_info = record.exc_text = None
         return True
