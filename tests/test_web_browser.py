@@ -204,7 +204,7 @@ def a_heic(path: Path) -> Path:
 
 def test_a_phone_keeps_its_sends_across_a_reload(project: Path, tmp_path: Path) -> None:
     heic = a_heic(tmp_path / "IMG_0002.HEIC")
-    with started(project) as (engine, client):
+    with started(project) as (_, client):
         async def session() -> tuple[list[str], list[str]]:
             async with chromium(tmp_path / "profile") as page:
                 await page.send("Page.navigate", url=client.base + "/")
