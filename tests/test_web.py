@@ -22,6 +22,7 @@ from engine.app import Engine
 from engine.config import load_config
 from engine.journal.journal import Journal
 from engine.problems import ProblemError
+from engine.render.figures import title_of
 from engine.web.server import WebBindError
 from tests.conftest import ROOT, set_config
 from tests.engines import make_engine, step_until
@@ -443,15 +444,17 @@ def test_kill_9_during_uploads_keeps_every_acknowledged_contribution_once(projec
     assert not any(p.name.startswith(".web-") for p in config.paths.inbox.iterdir())
 
 
-def webm_recording() -> bytes:
-    """A second of a phone's voice memo: Opus in WebM, as browsers' MediaRecorder makes."""
+def webm_recording(seconds: float = 1.0) -> bytes:
+    """A phone's voice memo: Opus in WebM, as browsers' MediaRecorder makes."""
     import av
 
     out = io.BytesIO()
+    frames = int(48000 * seconds)
     with av.open(out, "w", format="webm") as container:
         stream = container.add_stream("libopus", rate=48000)
-        tone = (0.3 * np.sin(np.linspace(0, 2 * np.pi * 440, 48000))).astype(np.float32)
-        for start in range(0, 48000, 960):
+        tone = (0.3 * np.sin(np.linspace(0, 2 * np.pi * 440 * seconds, frames))
+                ).astype(np.float32)
+        for start in range(0, frames, 960):
             frame = av.AudioFrame.from_ndarray(tone[None, start:start + 960], format="flt",
                                                layout="mono")
             frame.sample_rate = 48000
@@ -468,6 +471,11 @@ def test_a_recorded_sound_arrives_as_a_sound(live: tuple[Engine, Client]) -> Non
     entry = engine.journal.accepted(sent(engine, client, file=(webm_recording(),
                                                                "audio/webm;codecs=opus", "son")))
     assert entry.kind == "sound"
+    named = engine.journal.accepted(sent(engine, client, file=(
+        webm_recording(seconds=3.0), "audio/webm", "son"), author="Noé"))
+    # on the carte: a named sound and its length, never the name the door made up
+    assert title_of(engine.intake.cache.load(entry.id)) == "un son · 1 s"
+    assert title_of(engine.intake.cache.load(named.id)) == "Noé · 3 s"
 
 
 def test_a_drawing_waiting_for_a_moderator_is_not_inked(live: tuple[Engine, Client]) -> None:

@@ -33,7 +33,7 @@ from engine.web.french import for_moderator, for_participant
 from engine.web.guard import COOKIE, CSRF_HEADER, Moderators, Pace
 from engine.web.thumbnails import PICTURE, THUMB, jpeg, thumbnail
 from engine.web.uploads import WebRefusal, read_upload
-from engine.world.contribution import ENVELOPE_SECONDS
+from engine.world.contribution import ENVELOPE_SECONDS, door_named
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +258,7 @@ class Site:
         """One entry as the console shows it: what it is, its words, why it is so."""
         found: dict[str, Any] = {
             "id": entry.id, "seq": entry.seq, "kind": entry.kind, "state": entry.state,
-            "name": "" if entry.source.startswith("web-") else entry.name,
+            "name": "" if door_named(entry.name) else entry.name,
             "tags": entry.tags, "at": entry.at, "on_carte": self.board.on_carte(entry.id),
             "reason": (self.journal.moderation_reason(entry.id) or "Refusée par un modérateur.")
             if entry.state == "rejected" else for_moderator(entry.state, entry.reason,
