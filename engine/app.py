@@ -14,6 +14,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import fields, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -380,13 +381,12 @@ class Engine:
             drawn += 1
             now = time.monotonic()
             if preview is not None and now >= next_preview:
-                pixels = self.target.pixels()  # read back here (GL), encoded by the writer
-                self.writer.put("preview", lambda: save_png(pixels, preview))
+                # read back here (GL), encoded by the writer
+                self.writer.put("preview", partial(save_png, self.target.pixels(), preview))
                 next_preview = now + self.config.display.preview_seconds
             if self.live and now >= next_status:
-                status = self.status()
-                self.writer.put("status", lambda: write_json(
-                    self.config.paths.data / "status.json", status))
+                self.writer.put("status", partial(write_json, self.config.paths.data /
+                                                  "status.json", self.status()))
                 self._save_state()
                 next_status = now + STATUS_SECONDS
             if now >= next_log:
