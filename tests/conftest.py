@@ -12,15 +12,18 @@ from pathlib import Path
 import moderngl
 import pytest
 
+from engine.intake.intake import STOP_SECONDS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
 def no_leaked_threads() -> Iterator[None]:
-    """Every thread a test starts must be stopped and joined by the end of the test."""
+    """Every thread a test starts must be stopped and joined by the end of the test (given
+    as long as a stopping engine gives its own threads)."""
     before = set(threading.enumerate())
     yield
-    deadline = time.monotonic() + 2.0
+    deadline = time.monotonic() + STOP_SECONDS
     while True:
         leaked = [t for t in set(threading.enumerate()) - before if t.is_alive()]
         if not leaked or time.monotonic() > deadline:

@@ -13,6 +13,8 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import threading
+import time
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
@@ -22,6 +24,11 @@ from engine.intake.decode.reasons import explain
 from engine.world.contribution import Contribution
 
 log = logging.getLogger(__name__)
+SLICE = 0.1  # seconds between looks at the stop flag while a file decodes
+
+
+class Abandoned(Exception):
+    """The engine is stopping: the decode was dropped, its file stays for the next start."""
 
 
 def serve(connection: multiprocessing.connection.Connection, limits: Limits,
@@ -62,10 +69,12 @@ def serve(connection: multiprocessing.connection.Connection, limits: Limits,
 class DecoderWorker:
     """One decoding process, restarted after every failure."""
 
-    def __init__(self, limits: Limits, timeout: float, memory_mb: int) -> None:
+    def __init__(self, limits: Limits, timeout: float, memory_mb: int,
+                 stopping: threading.Event | None = None) -> None:
         self.limits = limits
         self.timeout = timeout
         self.memory_mb = memory_mb
+        self.stopping = stopping or threading.Event()
         self.context = multiprocessing.get_context("spawn")
         self.process: BaseProcess | None = None
         self.connection: multiprocessing.connection.Connection | None = None
@@ -87,14 +96,20 @@ class DecoderWorker:
         self._ensure()
 
     def decode(self, path: Path, preview: bool = False) -> Contribution:
-        """Decode `path` in the worker; `Refusal` on bad input, timeout or a dead worker."""
+        """Decode `path` in the worker; `Refusal` on bad input, timeout or a dead worker;
+        `Abandoned` (the worker stopped, nothing refused) when the engine stops meanwhile."""
         connection = self._ensure()
+        deadline = time.monotonic() + self.timeout
         try:
             connection.send((str(path), preview))
-            if not connection.poll(self.timeout):
-                self._discard()
-                raise Refusal(f"decoding took longer than {self.timeout:g} s; send a "
-                              "shorter or simpler file")
+            while not connection.poll(SLICE):
+                if self.stopping.is_set():
+                    self._discard()
+                    raise Abandoned(str(path))
+                if time.monotonic() >= deadline:
+                    self._discard()
+                    raise Refusal(f"decoding took longer than {self.timeout:g} s; send a "
+                                  "shorter or simpler file")
             status, payload, printed = connection.recv()
         except (EOFError, OSError, BrokenPipeError) as error:
             code = self.process.exitcode if self.process is not None else None
