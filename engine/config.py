@@ -8,6 +8,7 @@ file, the line and the key. Relative paths resolve against the config file's fol
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import types
 import typing
@@ -417,3 +418,42 @@ def _check_web(web: WebConfig, complain: typing.Callable[[str, str, str], None])
                 "bind_retry_seconds"):
         if getattr(web, key) <= 0:
             complain("web", key, "expected a positive number")
+
+
+def defaults_text(paths: PathsConfig | None = None) -> str:
+    """The engine's defaults as a config file's text (`paths` where given): what tests
+    and benches start from, whatever a venue made of its own `config.toml`."""
+    tables: list[str] = []
+    config = Config(paths=paths or PathsConfig())
+    for section in fields(Config):
+        if section.name == "source":
+            continue
+        values = getattr(config, section.name)
+        lines, subtables = [f"[{section.name}]"], []
+        for key in fields(values):
+            value = getattr(values, key.name)
+            if isinstance(value, dict):
+                head = f"{section.name}.{key.name}"
+                plain = {k: v for k, v in value.items() if not isinstance(v, dict)}
+                if plain:
+                    subtables.append(_table(head, plain))
+                subtables += [_table(f"{head}.{_toml(k)}", v) for k, v in value.items()
+                              if isinstance(v, dict)]
+            elif value is not None:
+                lines.append(f"{key.name} = {_toml(value)}")
+        tables.append("\n".join(lines) + "\n" + "".join(f"\n{t}" for t in subtables))
+    return "\n".join(tables)
+
+
+def _table(name: str, values: dict[str, Any]) -> str:
+    return f"[{name}]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in values.items())
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string
