@@ -116,29 +116,24 @@ class ConnectionGate:
         transport = request.transport
         return self.open.get(transport) if transport is not None else None
 
-    @contextlib.contextmanager
-    def handling(self, request: web.BaseRequest) -> Iterator[None]:
+    def handling(self, request: web.BaseRequest) -> contextlib.AbstractContextManager[None]:
         """A request is being handled: no clock runs, until its answer is written."""
-        watched = self.of(request)
-        if watched is not None:
-            watched.enter(HANDLING)
-        try:
-            yield
-        finally:
-            if watched is not None and watched.transport is not None:
-                watched.enter(HEAD)
+        return self._during(request, HANDLING, HEAD)
+
+    def reading(self, request: web.BaseRequest) -> contextlib.AbstractContextManager[None]:
+        """A request's body is being read: it must keep up the minimum rate."""
+        return self._during(request, BODY, HANDLING)
 
     @contextlib.contextmanager
-    def reading(self, request: web.BaseRequest) -> Iterator[None]:
-        """A request's body is being read: it must keep up the minimum rate."""
+    def _during(self, request: web.BaseRequest, phase: str, then: str) -> Iterator[None]:
         watched = self.of(request)
         if watched is not None:
-            watched.enter(BODY)
+            watched.enter(phase)
         try:
             yield
         finally:
             if watched is not None and watched.transport is not None:
-                watched.enter(HANDLING)
+                watched.enter(then)
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self._watch())

@@ -12,10 +12,12 @@ import logging
 import resource
 import socket
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.multipart import BadContentDispositionHeader, BadContentDispositionParam
 
 from engine.config import Config
 from engine.control.connections import ConnectionGate, GatedSite
@@ -47,6 +49,10 @@ class OneLine(logging.Filter):
 
 
 logging.getLogger("aiohttp.server").addFilter(OneLine())
+# A malformed part header is answered 400 already; aiohttp would also print it, raw (a
+# visitor's bytes on the terminal, past the log's escaping), as a warning.
+for bad in (BadContentDispositionHeader, BadContentDispositionParam):
+    warnings.filterwarnings("ignore", category=bad)
 
 
 class WebBindError(Exception):
