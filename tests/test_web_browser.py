@@ -230,7 +230,7 @@ def test_a_phone_keeps_its_sends_across_a_reload(project: Path, tmp_path: Path) 
                                  ".includes('attente')", 30)
                 shown = await page.evaluate(
                     "[...document.querySelectorAll('#envois li')].map((l) => l.textContent)")
-                await page.screenshot(figure("web-participant-reloaded.png", tmp_path))
+                await page.screenshot(tmp_path / "web-participant-reloaded.png")
                 return shown, page.errors()
         shown, errors = Client.run(client, session(), seconds=120)
     assert len(shown) == 1 and "Une idée qui reste" in shown[0] and "attente" in shown[0]

@@ -65,7 +65,9 @@
       box.append(element("p", "mots-texte", entry.text || ""));
     } else if (entry.kind === "keywords") {
       const words = element("ul", "mots-cles");
-      for (const word of (entry.text || "").split(/\n|,/).map((w) => w.trim()).filter(Boolean)) {
+      const listed = (entry.tags || {}).keywords;
+      const said = listed && listed.length ? listed : (entry.text || "").split(/\n|,|·/);
+      for (const word of said.map((w) => w.trim()).filter(Boolean)) {
         words.append(element("li", "", word));
       }
       box.append(words);
