@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 from pathlib import Path
 
 CHUNK = 1 << 20
@@ -54,7 +55,9 @@ class Archive:
             else:
                 sync_folder(target.parent)
                 return target
-        partial = target.with_name(f".{target.name}.partial")
+        # Its own partial name: two threads may store the same bytes at once (two uploads'
+        # identical sidecars); each renames a whole copy into place.
+        partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
         digest = hashlib.sha256()
         try:
             with source.open("rb") as reading, partial.open("wb") as writing:

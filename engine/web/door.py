@@ -14,6 +14,8 @@ bounded by a disk budget, never by a count of uploads.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import json
 import logging
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 STAGED = re.compile(r"^\.web-[0-9a-f]{24}(\.[a-z0-9]+\.json)?\.part$")  # bytes, or a sidecar
 RECEIVED = re.compile(r"^web-[0-9a-f]{24}\.[a-z0-9]+$")
 DISK_RESERVE = 256 << 20  # bytes always left free on the data disk
+RECEIVERS = 32  # uploads synced and journaled at once: each mostly waits on the disk
 SUFFIXES = {"text": ".txt", "keywords": ".mots", "strokes": ".svg"}
 KINDS = {"text": "text", "keywords": "keywords", "strokes": "drawing"}
 
@@ -83,9 +86,11 @@ class Door:
         self.lock = threading.Lock()
         self.streaming = 0                # bytes of uploads being read now
         self.waiting: dict[str, int] = {}  # inbox name -> bytes, until intake took it
+        self.receivers: concurrent.futures.ThreadPoolExecutor | None = None
 
     def open(self) -> None:
         """Remove what a crash left staged (never acknowledged), and count what waits."""
+        self.receivers = concurrent.futures.ThreadPoolExecutor(RECEIVERS, "door")
         self.inbox.mkdir(parents=True, exist_ok=True)
         for found in self.inbox.iterdir():
             if STAGED.match(found.name):
@@ -126,6 +131,16 @@ class Door:
         with self.lock:
             if source in self.waiting and not (self.inbox / source).exists():
                 del self.waiting[source]
+
+    def close(self) -> None:
+        if self.receivers is not None:
+            self.receivers.shutdown(wait=True)
+            self.receivers = None
+
+    async def received(self, name: str, staged: Path, upload: Upload, origin: str) -> Receipt:
+        """`receive`, on the door's own threads (many at once: they wait on the disk)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self.receivers, self.receive, name, staged, upload, origin)
 
     def receive(self, name: str, staged: Path, upload: Upload, origin: str) -> Receipt:
         """Archive, place and journal one staged upload (blocking: run on a thread);

@@ -138,8 +138,7 @@ class Site:
                 upload = await read_upload(request, staged, self.config.web.max_upload_mb << 20,
                                            budget.spend)
             try:
-                receipt = await asyncio.to_thread(self.door.receive, name, staged, upload,
-                                                  f"web {client}")
+                receipt = await self.door.received(name, staged, upload, f"web {client}")
             except OSError as error:
                 staged.unlink(missing_ok=True)
                 log.error("web: an upload from %s not received: %s", client, error)

@@ -143,6 +143,7 @@ class WebServer:
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None
+        self.door.close()
 
     def stop(self) -> None:
         """Stop serving and join the thread (safe when not started)."""

@@ -18,7 +18,7 @@ from aiohttp import BodyPartReader, web
 from engine.web.sniff import HEAD, suffix_of
 from engine.world.contribution import Point
 
-CHUNK = 64 * 1024
+CHUNK = 256 * 1024  # few, large reads: each one waits its turn for the interpreter
 FIELD_BYTES = 64 * 1024     # a text field; the text itself is capped by intake
 STROKES_BYTES = 512 * 1024  # a drawing's JSON
 MAX_STROKES = 200
