@@ -488,3 +488,30 @@ def test_a_drawing_waiting_for_a_moderator_is_not_inked(live: tuple[Engine, Clie
     assert id not in paint.shown and paint.count == 0  # no ink drawn while it waits
     assert moderate(client, action="approve", id=id) == 200
     step_until(engine, lambda: id in paint.shown and paint.count > 0, 10)
+
+
+def test_the_whole_pending_queue_pages_oldest_first_with_its_words(project: Path) -> None:
+    with started(project, burst="200", uploads_per_minute="6000.0") as (engine, client):
+        for n in range(100):
+            assert send(client, text=f"Idée {n:03d} : ralentir ensemble")[0] == 202
+        step_until(engine, lambda: engine.journal.page(("pending",), None, 1, True)[1] == 100,
+                   60)
+        seen: list[dict[str, object]] = []
+        after = ""
+        while True:
+            page = client.request("GET", f"/api/moderation/arrivals?state=pending&limit=30"
+                                  f"{after}", headers=BEARER).json()
+            assert page["count"] == 100 and len(page["arrivals"]) <= 30
+            seen += page["arrivals"]
+            if page["next"] is None:
+                break
+            after = f"&after={page['next']}"
+        assert [e["text"] for e in seen] == [f"Idée {n:03d} : ralentir ensemble"
+                                             for n in range(100)]  # all, oldest first
+        assert all(e["state"] == "pending" and e["kind"] == "text" for e in seen)
+        newest = client.request("GET", "/api/moderation/arrivals?limit=5",
+                                headers=BEARER).json()["arrivals"]
+        assert newest[0]["text"] == "Idée 099 : ralentir ensemble"  # other lists: newest first
+        for bad in ("state=perdu", "after=x", "limit=-3"):
+            answer = client.request("GET", f"/api/moderation/arrivals?{bad}", headers=BEARER)
+            assert answer.status == 400 and "state" in answer.json()["error"]
