@@ -35,7 +35,7 @@ from engine.control.oscquery import OscQueryServer, QueryLimits
 from engine.control.refusal import SLOW
 from engine.problems import ProblemError
 from tests.conftest import ROOT, set_config
-from tests.engines import make_engine
+from tests.engines import make_engine, step_until
 from tests.test_osc_table import MODEL
 
 FLAT = '/*{"INPUTS": [{"NAME": "teinte", "TYPE": "color", "DEFAULT": [0, 0, 1, 1]}]}*/\n' \
@@ -616,7 +616,8 @@ def test_booleans_are_typed_alike_over_udp_and_oscquery(engine: Engine) -> None:
             builder = OscMessageBuilder("/carte/transport/blackout")
             builder.add_arg(value)
             sock.sendto(builder.build().dgram, engine.control.server.address)
-            for _ in range(5):
+            step_until(engine, lambda v=value: engine.steering.blackout == v, 10)
+            for _ in range(3):  # published for queries
                 engine.step()
             with contextlib.suppress(TimeoutError):
                 while sock.recv(1024):  # the echo of the change itself
