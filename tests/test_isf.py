@@ -95,7 +95,7 @@ void main() { gl_FragColor = vec4(vec3(flash ? 1.0 : 0.0), 1.0); }
     assert [mean_colour(s)[0] for s in shots] == pytest.approx([1.0, 0.0], abs=0.01)
 
 
-def test_audio_fft_carries_the_bands(project: Path) -> None:
+def test_audio_fft_holds_the_spectrum_of_the_samples_it_is_fed(project: Path) -> None:
     (project.parent / "shaders" / "spectre.fs").write_text(
         '/*{"INPUTS": [{"NAME": "fft", "TYPE": "audioFFT", "MAX": 64}]}*/\n'
         "void main() { gl_FragColor = vec4(IMG_NORM_PIXEL(fft, vec2(isf_FragNormCoord.x, 0.5))"
@@ -108,11 +108,14 @@ def test_audio_fft_carries_the_bands(project: Path) -> None:
         ctx = engine.surface.ctx
         fbo = ctx.simple_framebuffer((64, 8))
         loaded.set("carte_opacity", 1.0)
-        loaded.feed_audio(0.5, (1.0, 0.6, 0.3, 0.0))
+        t = np.arange(4800) / 48000.0
+        tone = 0.5 * np.sin(2 * np.pi * 1000.0 * t)
+        loaded.feed_audio(np.stack([tone, tone], axis=1).astype(np.float32), 48000.0)
         loaded.draw(fbo, (64, 8), {}, blend=False)
         row = np.frombuffer(fbo.read(components=4), np.uint8).reshape(8, 64, 4)[4]
-        assert row[1, 0] > 240 and row[62, 0] < 15 and row[1, 0] > row[32, 0] > row[62, 0]
-        assert row[10, 1] == 64
+        band = int(np.searchsorted(np.geomspace(20.0, 24000.0, 65), 1000.0)) - 1
+        assert int(np.argmax(row[:, 0])) == band and row[band, 0] > 220  # -6 dBFS: 0.9
+        assert row[:band - 4, 0].max() < 60 and row[10, 1] == 64
     finally:
         engine.close()
 
