@@ -18,8 +18,8 @@ from engine.config import AudioConfig
 from engine.control import build_address_space
 from engine.control.handlers import Context, dispatch
 from engine.control.link import ControlLink
-from engine.control.oscjson import build_tree
 from engine.control.model import Snapshot
+from engine.control.oscjson import build_tree
 from engine.control.settings import ControlSettings
 from tests.conftest import ROOT, set_config
 from tests.engines import make_engine
