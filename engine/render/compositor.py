@@ -317,6 +317,7 @@ class Compositor:
                 found.release()
             found = self.scratch[role] = FrameTarget(self.ctx, size)
             found.texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+            found.texture.repeat_x = found.texture.repeat_y = False  # ISF hosts clamp
             found.texture.build_mipmaps()
         return found
 

@@ -56,7 +56,10 @@ DIRECTIVE = re.compile(r"^[ \t]*#[^\n]*", re.MULTILINE)
 TOKEN = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\S")
 VERSION = re.compile(r"^[ \t]*#version[^\n]*", re.MULTILINE)
 
-# ISF's image functions, in terms of `carte_texture` (below); IMG_PIXEL takes pixels.
+# ISF's image functions, in terms of `carte_texture`: a 2D image is read at the level
+# of detail the ratio of its size to the pass's asks (0, full detail, where it is no
+# larger: a 1:1 draw is exact, and no seam of a fold or a wrap is smeared by a mip level
+# chosen from derivatives); other samplers as GLSL reads them. IMG_PIXEL takes pixels.
 IMAGE_FUNCTIONS = """\
 float carte_lod(sampler2D image) {
     vec2 ratio = vec2(textureSize(image, 0)) / max(carte_resolution, vec2(1.0));
@@ -66,6 +69,10 @@ vec4 carte_texture(sampler2D image, vec2 at) { return textureLod(image, at, cart
 vec4 carte_texture(sampler2D image, vec2 at, float bias) {
     return textureLod(image, at, carte_lod(image) + bias);
 }
+vec4 carte_texture(samplerCube image, vec3 at) { return texture(image, at); }
+vec4 carte_texture(sampler3D image, vec3 at) { return texture(image, at); }
+ivec4 carte_texture(isampler2D image, vec2 at) { return texture(image, at); }
+uvec4 carte_texture(usampler2D image, vec2 at) { return texture(image, at); }
 vec2 IMG_SIZE(sampler2D image) { return vec2(textureSize(image, 0)); }
 vec4 IMG_NORM_PIXEL(sampler2D image, vec2 at) { return carte_texture(image, at); }
 vec4 IMG_NORM_PIXEL(sampler2D image, vec2 at, float bias) {
