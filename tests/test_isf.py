@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from engine.app import Engine
 from engine.control import build_address_space
 from engine.control.handlers import Context, dispatch
 from engine.control.link import ControlLink
@@ -37,6 +38,14 @@ def show(project: Path, files: dict[str, str], scene: str, frames: int = 1) -> l
         return shots
     finally:
         engine.close()
+
+
+def steer(engine: Engine, address: str, *args: object) -> None:
+    """One OSC message, checked by its route's handler and applied as the server does."""
+    route = build_address_space(ControlLink.model_of(engine)).route(address)
+    assert route is not None and route.handler is not None, address
+    engine.steering.apply(engine, dispatch(route.handler, route.key, address, list(args),
+                                           Context("test", 0.0, ControlSettings())))
 
 
 def field(name: str, params: str = "") -> str:
@@ -283,18 +292,10 @@ void main() { gl_FragColor = vec4(0.0, 0.0, float(mode) / 4.0, 1.0); }
         assert routes["/carte/layers/menu/flash"].control == "toggle"
         assert "/carte/layers/menu/other" in routes
         assert "/carte/layers/menu/inputImage" not in routes  # the frame below, not a knob
-
-        def send(address: str, *args: object) -> None:
-            route = routes[address]
-            assert route.handler is not None
-            command = dispatch(route.handler, route.key, address, list(args),
-                               Context("test", 0.0, ControlSettings()))
-            engine.steering.apply(engine, command)
-
-        send("/carte/layers/menu/mode", 3)  # the nearest entry: 4
+        steer(engine, "/carte/layers/menu/mode", 3)  # the nearest entry: 4
         engine.step()
         assert mean_colour(engine.target.pixels())[2] == pytest.approx(1.0, abs=0.01)
-        send("/carte/transition/gain", 0.25)
+        steer(engine, "/carte/transition/gain", 0.25)
         assert engine.switch_scene("autre")
         engine.step()
         assert mean_colour(engine.target.pixels())[0] == pytest.approx(0.25, abs=0.01)
@@ -302,19 +303,23 @@ void main() { gl_FragColor = vec4(0.0, 0.0, float(mode) / 4.0, 1.0); }
         engine.close()
 
 
-def test_check_names_one_problem_per_error_in_an_isf_file(project: Path) -> None:
+@pytest.mark.parametrize(("header", "third", "fourth", "said"), [
+    ('{"INPUTS": [{"NAME": "inputImage", "TYPE": "image"}]}',
+     "    vec4 c = texture2D(inputImage, 1.0);", "    gl_FragColor = c + nothing;",
+     ("no matching function", "undeclared")),
+    # the prologue that lets desktop typing through still locates what is truly wrong
+    ('{"INPUTS": [{"NAME": "time", "TYPE": "float"}]}', "    int count = 1.5;",
+     "    gl_FragColor = vec4(time) + missing;", ("int", "missing"))])
+def test_check_names_one_problem_per_error_in_an_isf_file(
+        project: Path, header: str, third: str, fourth: str, said: tuple[str, str]) -> None:
     broken = project.parent / "shaders" / "Bad TV.fs"
-    broken.write_text('/*{"INPUTS": [{"NAME": "inputImage", "TYPE": "image"}]}*/\n'
-                      "void main() {\n"
-                      "    vec4 c = texture2D(inputImage, 1.0);\n"
-                      "    gl_FragColor = c + nothing;\n"
-                      "}\n")
+    broken.write_text(f"/*{header}*/\nvoid main() {{\n{third}\n{fourth}\n}}\n")
     done = subprocess.run([sys.executable, "-m", "engine", "check", "--config", str(project)],
                           cwd=ROOT, text=True, capture_output=True, timeout=120)
     assert done.returncode == 1
     mine = [line for line in done.stdout.splitlines() if line.startswith(f"{broken}:")]
     assert [line.split(":")[1] for line in mine] == ["3", "4"], done.stdout
-    assert "no matching function" in mine[0] and "undeclared" in mine[1]
+    assert said[0] in mine[0] and said[1] in mine[1]
 
 
 def test_imouse_follows_osc(project: Path) -> None:
@@ -326,11 +331,7 @@ def test_imouse_follows_osc(project: Path) -> None:
     engine = make_engine(project)
     try:
         engine.step()
-        space = build_address_space(ControlLink.model_of(engine))
-        route = space.route("/carte/transport/mouse")
-        assert route is not None and route.handler is not None
-        engine.steering.apply(engine, dispatch(route.handler, route.key, route.address,
-                                               [0.25, 0.75], Context("t", 0.0, ControlSettings())))
+        steer(engine, "/carte/transport/mouse", 0.25, 0.75)
         engine.step()
         assert tuple(mean_colour(engine.target.pixels()).round(2)) == (0.25, 0.75, 1.0)
     finally:

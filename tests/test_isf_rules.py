@@ -4,8 +4,6 @@ our own per rule, drawn by a real engine on EGL, its pixels read back."""
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,15 +14,13 @@ from engine.audio.host import Soundscape
 from engine.audio.images import KEEP, spectrum, waveform
 from engine.config import AudioConfig
 from engine.control import build_address_space
-from engine.control.handlers import Context, dispatch
 from engine.control.link import ControlLink
 from engine.control.model import Snapshot
 from engine.control.oscjson import build_tree
-from engine.control.settings import ControlSettings
 from tests.conftest import ROOT, set_config
 from tests.engines import make_engine
 from tests.pixels import mean_colour
-from tests.test_isf import field, show
+from tests.test_isf import field, show, steer
 
 GREY = "void main() { gl_FragColor = vec4(0.5, 0.5, 0.5, 1.0); }\n"
 RATE = 48000
@@ -65,11 +61,10 @@ def test_the_artists_input_is_an_osc_address_and_an_oscquery_node(project: Path)
         engine.step()
         space = build_address_space(ControlLink.model_of(engine))
         route = space.route("/carte/layers/meter/audioLevel")
-        assert route is not None and route.handler is not None and route.range == "0..1"
+        assert route is not None and route.range == "0..1"
         node = build_tree(space).node("/carte/layers/meter/audioLevel", Snapshot())
         assert node["RANGE"] == [{"MIN": 0.0, "MAX": 1.0}] and node["TYPE"] == "f"
-        engine.steering.apply(engine, dispatch(route.handler, route.key, route.address,
-                                               [0.25], Context("t", 0.0, ControlSettings())))
+        steer(engine, "/carte/layers/meter/audioLevel", 0.25)
         engine.step()
         assert mean_colour(engine.target.pixels())[0] == pytest.approx(0.25, abs=0.02)
     finally:
@@ -100,17 +95,12 @@ void main() { gl_FragColor = vec4(opacity, 0.0, 0.0, 1.0); }
     try:
         engine.step()
         assert mean_colour(engine.target.pixels())[0] == pytest.approx(0.2, abs=0.01)
-        space = build_address_space(ControlLink.model_of(engine))
-        mine = space.route("/carte/layers/voile/input-opacity")
-        layer = space.route("/carte/layers/voile/opacity")
-        assert mine is not None and layer is not None and mine.handler and layer.handler
-        context = Context("t", 0.0, ControlSettings())
-        engine.steering.apply(engine, dispatch(mine.handler, mine.key, mine.address, [0.8],
-                                               context))
+        routes = {r.address for r in build_address_space(ControlLink.model_of(engine)).routes}
+        assert {"/carte/layers/voile/input-opacity", "/carte/layers/voile/opacity"} <= routes
+        steer(engine, "/carte/layers/voile/input-opacity", 0.8)
         engine.step()
         assert mean_colour(engine.target.pixels())[0] == pytest.approx(0.8, abs=0.01)
-        engine.steering.apply(engine, dispatch(layer.handler, layer.key, layer.address,
-                                               [0.5], context))
+        steer(engine, "/carte/layers/voile/opacity", 0.5)
         engine.step()
         assert mean_colour(engine.target.pixels())[0] == pytest.approx(0.4, abs=0.01)
     finally:
@@ -193,40 +183,13 @@ void main() {
 
 
 def test_typing_desktop_drivers_accept_compiles(project: Path) -> None:
-    shader = """/*{"INPUTS": [{"NAME": "level", "TYPE": "float", "DEFAULT": 0.5}]}*/
-uvec2 cell = uvec2(8, 16);
-const uvec4 bits = uvec4(0x0F0F0F0F, 0xF0F0F0F0, 0x00FF00FF, 0xFF00FF00);
-float ramp(float x) {
-    if (x < 0.0)
-        return 0;
-    return x;
-}
-float round(float x) { return floor(x + 0.5); }
-void main() {
-    uint index = 3;
-    uint shifted = bits[index] >> (8 * index) & 0xFF;
-    float sample = 0.25;
-    vec2 ratio = vec2(64.0) / cell;
-    gl_FragColor = vec4(ramp(level), float(shifted) / 255.0, sample + round(0.4), ratio.y / 4.0);
-}
-"""
-    [shot] = show(project, {"Typing.fs": shader}, field("Typing"))
-    assert tuple(shot[90, 160, :3]) == (128, 255, 64)  # 0.5, 0xFF, 0.25; alpha 4 / 4
-
-
-def test_check_still_names_the_line_of_a_truly_broken_file(project: Path) -> None:
-    broken = project.parent / "shaders" / "Casse.fs"
-    broken.write_text('/*{"INPUTS": [{"NAME": "time", "TYPE": "float"}]}*/\n'
-                      "void main() {\n"
-                      "    int count = 1.5;\n"
-                      "    gl_FragColor = vec4(time) + missing;\n"
-                      "}\n")
-    done = subprocess.run([sys.executable, "-m", "engine", "check", "--config", str(project)],
-                          cwd=ROOT, text=True, capture_output=True, timeout=120)
-    assert done.returncode == 1
-    mine = [line for line in done.stdout.splitlines() if line.startswith(f"{broken}:")]
-    assert [line.split(":")[1] for line in mine] == ["3", "4"], done.stdout
-    assert "int" in mine[0] and "missing" in mine[1]
+    # `return 0;` in a float function, uint and int mixed, `round` and `sample` as names
+    sample = (ROOT / "bench" / "isf_samples" / "Loose Typing.fs").read_text()
+    [shot] = show(project, {"Typing.fs": sample}, field("Typing"))
+    # the ramp is 0.5 * 6 - 1 over 6 at the middle; round(0.4) + 0.5; cell (20, 5) is
+    # dark (0xF0 >> 2 is even), cell (20, 1) lit (0xF0 >> 6 is odd)
+    assert tuple(shot[90, 160, :3]) == (0, 85, 128)
+    assert tuple(shot[159, 160, :3]) == (255, 85, 128)
 
 
 # -- sampling: as the reference samples, mipmaps only against aliasing ----------------
