@@ -320,7 +320,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("isf-compare"),
                         help="where the sheet, pictures and report go")
     parser.add_argument("--size", default="256x192", help="render size, WxH")
-    parser.add_argument("--frames", type=int, default=4, help="frames drawn (buffers evolve)")
+    parser.add_argument("--frames", type=int, default=12,
+                        help="frames drawn (buffers evolve; the reference needs a frame a pass)")
     parser.add_argument("--time", type=float, default=1.5, help="TIME of the frame compared")
     parser.add_argument("--jobs", type=int, default=2, help="files compared at once")
     args = parser.parse_args()

@@ -85,6 +85,20 @@ void main() {
     assert tuple(mean_colour(shots[1]).round(2)) == (0.25, 0.5, 0.5)  # TIME = 1/30
 
 
+def test_a_sketch_declaring_the_built_ins_as_uniforms_gets_them_filled(
+        project: Path) -> None:
+    # GLSL Sandbox sketches declare what the host fills; a non-uniform stays theirs
+    sketch = """uniform float time;
+uniform vec2 resolution;
+float audioLevel = 0.75;
+void main() {
+    gl_FragColor = vec4(gl_FragCoord.x / resolution.x, time * 15.0, audioLevel, 1.0);
+}
+"""
+    shots = show(project, {"bac.glsl": sketch}, field("bac"), frames=2)
+    assert tuple(mean_colour(shots[1]).round(2)) == (0.5, 0.5, 0.75)
+
+
 def test_an_input_named_like_a_layer_control_is_reached_beside_it(project: Path) -> None:
     shader = """/*{"INPUTS": [{"NAME": "opacity", "TYPE": "float", "DEFAULT": 0.2}]}*/
 void main() { gl_FragColor = vec4(opacity, 0.0, 0.0, 1.0); }
