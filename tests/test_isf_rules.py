@@ -206,6 +206,22 @@ def test_typing_desktop_drivers_accept_compiles(project: Path) -> None:
     assert tuple(shot[159, 160, :3]) == (255, 85, 128)
 
 
+def test_conversions_only_desktop_drivers_make_are_made_explicit(project: Path) -> None:
+    # float to int, vec4 to vec3, a float returned as an int: NVIDIA takes them, and so
+    # does the carte, converting as the constructor would
+    shader = """int twice(float x) { return x * 2.0; }
+void main() {
+    int steps = 2.7;
+    vec3 colour = vec4(0.25, 0.5, 0.75, 1.0);
+    float a = 0.5; int b; b = 1.9;
+    gl_FragColor = vec4(float(steps) / 4.0 * a * 2.0, colour.g, float(twice(0.6) + b) / 4.0,
+                        1.0);
+}
+"""
+    [shot] = show(project, {"Lache.fs": shader}, field("Lache"))
+    assert tuple(shot[90, 160, :3]) == (128, 128, 128)  # 2 / 4, 0.5, (1 + 1) / 4
+
+
 # -- sampling: as the reference samples, mipmaps only against aliasing ----------------
 
 def test_a_folded_filter_has_no_blurred_seams(project: Path) -> None:

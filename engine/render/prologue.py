@@ -12,7 +12,9 @@ lives under `carte_` names no ISF file uses. A code that declares a built-in as 
 Desktop drivers apply implicit conversions Mesa refuses under `#version 330`; GLSL 4.20
 allows the common ones (`return 0;` in a float function, `uint` mixed with `int`), so
 files are compiled as 4.20 where the context has it, with the identifiers 4.x reserved
-(`sample`, `patch`…) renamed so older code that uses them still reads as written.
+(`sample`, `patch`…) renamed so older code that uses them still reads as written (the
+conversions no GLSL version allows are loose.py's). Chosen over a source rewrite: the
+compiler itself applies the rules, so nothing of a file that compiles changes meaning.
 """
 
 from __future__ import annotations

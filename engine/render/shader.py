@@ -15,6 +15,7 @@ compiler's line numbers are the file's own.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -26,7 +27,9 @@ import moderngl
 from engine.problems import Problem, ProblemError
 from engine.render import prologue
 from engine.render.isf import Imported, Pass, parse_imported, parse_passes
+from engine.render.loose import MAX_ROUNDS, loosen
 
+log = logging.getLogger(__name__)
 HEADER = re.compile(r"\A\s*/\*\s*(\{.*?\})\s*\*/", re.DOTALL)
 MESA_ERROR = re.compile(r"^\s*\d+:(\d+)\(\d+\):\s*(.*)$")
 NVIDIA_ERROR = re.compile(r"^\s*\d+\((\d+)\)\s*:\s*(.*)$")
@@ -228,15 +231,30 @@ def _line_of(text: str, needle: str) -> int:
 
 
 def compile_program(ctx: moderngl.Context, source: ShaderSource) -> moderngl.Program:
-    """Compile; a GLSL error becomes a ProblemError whose lines are the file's lines
-    (the vertex shader's errors name the `.vs` file)."""
-    try:
-        return ctx.program(vertex_shader=source.vertex, fragment_shader=source.fragment)
-    except moderngl.Error as error:
-        log = str(error)
-        stage = source.path.with_suffix(".vs") if "vertex_shader" in log and \
-            source.own_vertex else source.path
-        raise ProblemError(compile_problems(stage, log)) from error
+    """Compile, making explicit the conversions desktop drivers make implicitly (see
+    loose.py); what is still refused becomes a ProblemError whose lines are the file's
+    lines (the vertex shader's errors name the `.vs` file)."""
+    stages = {"vertex_shader": source.vertex, "fragment_shader": source.fragment}
+    loosened = False
+    for _ in range(MAX_ROUNDS):
+        try:
+            program = ctx.program(**stages)
+        except moderngl.Error as error:
+            refused = error
+            failed = "vertex_shader" if "vertex_shader" in str(error) else "fragment_shader"
+            explicit = loosen(stages[failed], str(error))
+            if explicit is None:
+                break
+            stages[failed], loosened = explicit, True
+            continue
+        if loosened:
+            log.info("%s: compiled with the type conversions desktop drivers make implicitly",
+                     source.path)
+        return program
+    text = str(refused)
+    stage = source.path.with_suffix(".vs") if "vertex_shader" in text and \
+        source.own_vertex else source.path
+    raise ProblemError(compile_problems(stage, text)) from refused
 
 
 def compile_problems(path: Path, log: str) -> list[Problem]:
