@@ -74,11 +74,12 @@ def test_the_artists_input_is_an_osc_address_and_an_oscquery_node(project: Path)
 def test_a_buffer_named_time_and_globals_named_like_built_ins_are_the_artists(
         project: Path) -> None:
     shader = """/*{"PASSES": [{"TARGET": "time", "PERSISTENT": true}, {}]}*/
+#define TIME (TIME * 0.5)
 const float delta = 0.25;
 float resolution(float x) { return x * 2.0; }
 void main() {
     if (PASSINDEX == 0) gl_FragColor = vec4(delta, 0.0, 0.0, 1.0);
-    else gl_FragColor = vec4(IMG_THIS_PIXEL(time).r, resolution(0.25), TIME * 15.0, 1.0);
+    else gl_FragColor = vec4(IMG_THIS_PIXEL(time).r, resolution(0.25), TIME * 30.0, 1.0);
 }
 """
     shots = show(project, {"temps.fs": shader}, field("temps"), frames=2)

@@ -53,7 +53,7 @@ RESERVED_SINCE_400 = ("sample", "patch", "subroutine", "precise", "coherent", "v
                       "restrict", "readonly", "writeonly", "atomic_uint")
 MAIN_IMAGE = re.compile(r"\bvoid\s+mainImage\s*\(")
 COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
-DEFINED = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
+DEFINED = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)([^\n]*)", re.MULTILINE)
 DIRECTIVE = re.compile(r"^[ \t]*#[^\n]*", re.MULTILINE)
 TOKEN = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\S")
 VERSION = re.compile(r"^[ \t]*#version[^\n]*", re.MULTILINE)
@@ -99,8 +99,10 @@ def glsl_version(version_code: int) -> int:
 def owned_names(code: str) -> set[str]:
     """The names `code` declares at global scope: variables, constants, functions and
     structs (a name right after a type or qualifier, or after a comma of a declarator
-    list, outside any braces or parentheses), and what it `#define`s."""
-    names = set(DEFINED.findall(code))
+    list, outside any braces or parentheses), and what it `#define`s (but for a macro
+    that builds on the built-in of its own name: `#define TIME (TIME * 2.0)`)."""
+    names = {name for name, meaning in DEFINED.findall(code)
+             if not re.search(rf"\b{name}\b", meaning)}
     depth = parens = 0
     previous = ""
     for token in TOKEN.findall(DIRECTIVE.sub("", COMMENT.sub(" ", code))):
