@@ -19,7 +19,8 @@ from engine.intake.samples import GENERATED
 AFTERNOON = {
     "capacitations/enjeux/mamie.txt":
         "Ma grand-mère a renoncé à sa retraite complémentaire parce que le site lui "
-        "demandait un code reçu par SMS. Elle n'a pas de portable.",
+        "demandait un code reçu par SMS. Elle n'a pas de portable, et personne à la "
+        "caisse ne décroche le téléphone.",
     "capacitations/enjeux/fracture.txt":
         "La fracture numérique n'est pas une affaire d'âge : des jeunes aussi sont perdus "
         "devant un formulaire en ligne. #inclusion",
@@ -45,7 +46,8 @@ AFTERNOON = {
         "à retrouver une personne.",
     "datas/possibles/cooperative.txt":
         "Une coopérative de données où les habitants décident ensemble de ce qu'on "
-        "partage, avec qui, et pour quoi faire.",
+        "partage, avec qui, pour quoi faire et combien de temps, avec un bilan public "
+        "chaque année.",
     "datas/possibles/registre.txt":
         "Publier le registre des algorithmes utilisés par la mairie, en langage clair.",
     "coopérations/enjeux/associations.txt":
