@@ -7,8 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from engine.world.contribution import Contribution, light
-from engine.world.layout import Layout, Spot
+from engine.meaning.affinity import Affinity
+from engine.meaning.language import Language
+from engine.meaning.lexicon import Lexicon
+from engine.world.contribution import Contribution, light, understood
+from engine.world.layout import Layout, Spot, card
 
 LINKS_PER_ARRIVAL = 2
 
@@ -51,8 +54,14 @@ class Carte:
     `text_size` is the em as a fraction of the whole view's height (see `Layout`)."""
 
     def __init__(self, themes: tuple[str, ...], sequences: tuple[str, ...] = (),
-                 text_size: float = 0.03, font: Path | None = None) -> None:
+                 text_size: float = 0.03, font: Path | None = None,
+                 language: str = "fr") -> None:
         self.layout = Layout(themes, sequences, text_size * 2.0, font)
+        self.language = Language(language)
+        names = (*themes, *sequences)
+        self.lexicon = Lexicon(themes, sequences, frozenset(
+            self.language.lemma(word) for name in names for word in name.split()))
+        self.affinity = Affinity()
         self.placed: list[Placed] = []
         self.ids: set[str] = set()
         self.states: dict[str, str] = {}
@@ -82,16 +91,26 @@ class Carte:
         without them."""
         if contribution.id in self.ids:
             return None
+        contribution = understood(contribution, self.language)
         self.states[contribution.id] = state
         self._file(contribution.id, state)
+        walk = self.layout.walk_of(contribution)
+        index = len(self.placed)
         if spot is None:
-            box, step = self.layout.place(contribution)
+            near = self.affinity.nearest(walk, contribution.reading)
+            box, step = self.layout.place(contribution, None if near is None else
+                                          (self.placed[near[0]].x, self.placed[near[0]].y))
             self.found.append((contribution.id, box[0], box[1], step))
         else:
             box = self.layout.take(contribution, spot)
         x, y, w, h = box
         placed = Placed(light(contribution), x, y, now, w, h)
-        index = len(self.placed)
+        self.affinity.add(index, walk, contribution.reading)
+        if contribution.reading is not None:
+            tags = contribution.tags
+            self.lexicon.add(contribution.id, walk[0], tags.sequence if walk[1] else None,
+                             contribution.reading, x, y, now, state not in ABSENT,
+                             card(contribution).text if contribution.kind == "text" else "")
         mine = bonds(contribution)
         latest = {i for bond in mine for i in self.bonded[bond][-LINKS_PER_ARRIVAL:]}
         partners = heapq.nlargest(LINKS_PER_ARRIVAL, latest)
@@ -119,6 +138,7 @@ class Carte:
             return False
         self.states[id] = state
         self._file(id, state)
+        (self.lexicon.hide if state in ABSENT else self.lexicon.show)(id)
         self.version += 1
         self.moderations += 1
         return True

@@ -40,6 +40,7 @@ SLACK = 0.5  # how far beyond its sector's borders a place may lie (map units, u
 CORRIDOR = 0.08  # of a theme's angle, left between two territories
 SEQUENCE_GAP = 0.06  # of a sequence's angle, left between two sectors
 BACKTRACK = 60
+NEAR_STEPS = 1500  # how far a walk from a related contribution looks (1.2 map units)
 THEME_REACH = 0.3  # where a theme's name first stands along its axis
 MARGIN = 0.05  # of the framed extent, on every side (the camera frames with it too)
 NOMINAL_ASPECT = 16 / 9  # the framing names are sized for (a render at another aspect
@@ -210,26 +211,50 @@ class Layout:
         self._take(box, walk)
         return box
 
-    def place(self, contribution: Contribution) -> tuple[Box, int]:
-        """A free box for `contribution`, which is then taken, and the walk's step."""
+    def place(self, contribution: Contribution,
+              near: tuple[float, float] | None = None) -> tuple[Box, int]:
+        """A free box for `contribution`, which is then taken, and the walk's step. With
+        `near` (the place of the contribution it shares most with), the free spot
+        nearest to it in the sector, if one lies within `NEAR_STEPS`: clusters form."""
         walk = self.walk_of(contribution)
         seed = int(hashlib.sha256(contribution.id.encode()).hexdigest()[:8], 16) / 2**32
         half_w, half_h = self.footprint(contribution)
-        # Spots before the last one taken here are mostly full: the walk resumes near it,
-        # so placing stays quick however many contributions the carte holds.
-        first = max(0, self.walked.get(walk, 0) - BACKTRACK)
+        box = None
+        if near is not None:
+            box = self._walk(walk, near, 0.0, 0, NEAR_STEPS, seed, half_w, half_h)
+        if box is None:
+            if walk[0] is None:
+                centre, start = (0.0, 0.0), walk[1] * RING
+            else:
+                dx, dy = self.axis(sum(self.sector(walk)) / 2)
+                centre, start = (dx * POLE_REACH, dy * POLE_REACH), 0.0
+            # Spots before the last one taken here are mostly full: the walk resumes near
+            # it, so placing stays quick however many contributions the carte holds.
+            first = max(0, self.walked.get(walk, 0) - BACKTRACK)
+            box = self._walk(walk, centre, start, first, None, seed, half_w, half_h)
+            assert box is not None
+            self.walked[walk] = box[1]
+        self._take(box[0], walk)
+        return box[0], self.walked.get(walk, 0)
+
+    def _walk(self, walk: tuple[str | None, int], centre: tuple[float, float], start: float,
+              first: int, limit: int | None, seed: float, half_w: float, half_h: float
+              ) -> tuple[Box, int] | None:
+        """A golden-angle spiral out of `centre` to the first free box inside the walk's
+        sector (or less than `SLACK` beyond it); None after `limit` steps."""
         overlaps = self.occupancy.overlaps
+        cx, cy = centre
         if walk[0] is None:
-            cx, cy, low, high = 0.0, 0.0, -math.pi, math.pi
-            start = walk[1] * RING
+            low, high = -math.pi, math.pi
         else:
             low, high = self.sector(walk)
-            dx, dy = self.axis((low + high) / 2)
-            cx, cy, start = dx * POLE_REACH, dy * POLE_REACH, 0.0
         cos_low, sin_low, cos_high, sin_high = (math.cos(low), math.sin(low),
                                                 math.cos(high), math.sin(high))
         cos_mid, sin_mid = math.cos((low + high) / 2), math.sin((low + high) / 2)
+        last = None if limit is None else first + limit
         for step in itertools.count(first):
+            if step == last:
+                return None
             radius = start + STEP * math.sqrt(step)
             angle = (step + seed * 7) * GOLDEN_ANGLE
             x, y = cx + radius * math.cos(angle) * SPREAD, cy + radius * math.sin(angle)
@@ -243,10 +268,8 @@ class Layout:
                 continue
             box = (x, y, half_w, half_h)
             if not overlaps(box):
-                break
-        self.walked[walk] = step
-        self._take(box, walk)
-        return box, step
+                return box, step
+        return None
 
     def _take(self, box: Box, walk: tuple[str | None, int]) -> None:
         self.count += 1

@@ -1,0 +1,77 @@
+"""Which earlier contribution a new one shares most meaning with, within its sector: the
+carte places it beside that one, so converging ideas gather and a cluster forms.
+
+Each sector keeps an inverted index from a term to its latest members; a newcomer is
+compared (cosine of term weights, rarer terms counting more) with the members it shares
+a term with. Bounded: only the latest `POSTINGS` members per term are looked at, so one
+arrival costs the same at ten thousand as at a hundred.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict, deque
+from collections.abc import Hashable
+
+from engine.meaning.reading import Reading
+
+POSTINGS = 64  # members kept per term and sector
+CANDIDATES = 256  # members compared at most
+LEAST = 0.2  # a weaker likeness places nothing
+
+
+class Affinity:
+    """Term vectors of the placed contributions, by sector, and the carte's document
+    frequencies (how many contributions say each term)."""
+
+    def __init__(self) -> None:
+        self.postings: dict[Hashable, dict[str, deque[int]]] = defaultdict(dict)
+        self.vectors: dict[int, dict[str, float]] = {}
+        self.frequency: dict[str, int] = defaultdict(int)
+        self.count = 0
+
+    def add(self, index: int, sector: Hashable, reading: Reading | None) -> None:
+        """Contribution `index` of the carte (in its `sector`) says `reading`."""
+        if reading is None or not reading.terms:
+            return
+        self.count += 1
+        self.vectors[index] = {t.key: t.weight for t in reading.terms}
+        postings = self.postings[sector]
+        for term in reading.terms:
+            self.frequency[term.key] += 1
+            postings.setdefault(term.key, deque(maxlen=POSTINGS)).append(index)
+
+    def nearest(self, sector: Hashable, reading: Reading | None,
+                absent: set[int] | frozenset[int] = frozenset()) -> tuple[int, float] | None:
+        """The member of `sector` most alike `reading` (its index and likeness 0..1),
+        none below `LEAST`; ties go to the latest member (at the cluster's edge, where
+        there is room beside it)."""
+        if reading is None or not reading.terms:
+            return None
+        postings = self.postings.get(sector)
+        if not postings:
+            return None
+        mine = {t.key: t.weight * self.rarity(t.key) for t in reading.terms}
+        norm = math.sqrt(sum(w * w for w in mine.values()))
+        candidates: set[int] = set()
+        for key in sorted(mine, key=lambda k: -mine[k]):
+            candidates.update(postings.get(key, ()))
+            if len(candidates) >= CANDIDATES:
+                break
+        best: tuple[float, int] | None = None
+        for index in sorted(candidates - absent):
+            theirs = self.vectors[index]
+            shared = sum(mine[k] * theirs[k] * self.rarity(k) for k in mine.keys() & theirs)
+            if shared <= 0:
+                continue
+            other = math.sqrt(sum((w * self.rarity(k)) ** 2 for k, w in theirs.items()))
+            likeness = shared / (norm * other)
+            if best is None or likeness >= best[0] - 1e-9:
+                best = (likeness, index)
+        if best is None or best[0] < LEAST:
+            return None
+        return best[1], best[0]
+
+    def rarity(self, key: str) -> float:
+        """Inverse document frequency: a term every contribution says places nothing."""
+        return math.log((1 + self.count) / (1 + self.frequency.get(key, 0))) + 1.0
