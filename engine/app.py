@@ -84,8 +84,7 @@ class Engine:
         self.scene: Scene = scene
         self.leaving: Scene | None = None
         self.transition = (0.0, 0.0, "fondu")  # start, seconds, shader
-        self.carte = Carte(config.event.themes, config.event.sequences,
-                           config.display.text_size, config.display.font)
+        self.carte = Carte.of(config)
         self.camera = Camera(surface.size[0] / surface.size[1])
         # Glyphs are rasterised at the size a visit shows them (mipmaps serve the whole
         # view), so text stays sharp when the view closes in, on a poster too.
@@ -241,7 +240,7 @@ class Engine:
         level, bands = self._listen()
         view = self.camera.update(self.tick.time, self.carte)
         inputs = FrameInputs(self.tick, level, bands, view, self._mouse(),
-                             float(self.config.audio.sample_rate))
+                             float(self.config.audio.sample_rate), self.camera.settled())
         start, seconds, shader = self.transition
         progress = (self.tick.time - start) / seconds if seconds > 0 else 1.0
         steer = self.steering.effective

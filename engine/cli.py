@@ -331,8 +331,7 @@ def listing(config: Config, as_json: bool) -> int:
         entries = [entry.public() for entry in journal.entries()]
         if intake is not None:
             # The map as the engine draws it: journaled spots taken again, others walked.
-            carte = Carte(config.event.themes, config.event.sequences,
-                          config.display.text_size, config.display.font)
+            carte = Carte.of(config)
             spots = journal.places()
             for arrived in intake.restore():
                 carte.add(arrived.contribution, 0.0, arrived.state,

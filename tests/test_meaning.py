@@ -4,12 +4,13 @@ the same for the same journal, and gone with a hidden contribution."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from engine.intake.corpus import day
+from engine.intake.corpus import contributions, day
 from engine.journal.cache import PayloadCache
 from engine.meaning.language import FRENCH, Language
 from engine.meaning.reading import read
@@ -25,19 +26,13 @@ def journal(count: int, seed: int = 1) -> list[Contribution]:
     """A day of `count` mixed contributions as intake gives them: texts, keyword files,
     pages, and a picture in ten (no text: no terms)."""
     found = []
-    for index, (path, text) in enumerate(day(count, THEMES, SEQUENCES, seed)):
-        parts = path.split("/")
-        theme, sequence = (parts[0], parts[1]) if len(parts) == 3 else (None, None)
-        kind = "keywords" if path.endswith(".mots") else "text"
-        keywords = tuple(text.split("\n")[:-1]) if kind == "keywords" else ()
-        id = f"{index:016x}"
+    for index, said in enumerate(contributions(day(count, THEMES, SEQUENCES, seed))):
         if index % 10 == 9:
-            found.append(Contribution(id, "image", f"photo-{index}.jpg",
-                                      tags=Tags(theme, sequence),
-                                      pixels=np.zeros((30, 40, 4), np.uint8)))
+            found.append(replace(said, kind="image", name=f"photo-{index}.jpg", text="",
+                                 tags=replace(said.tags, keywords=()),
+                                 pixels=np.zeros((30, 40, 4), np.uint8)))
         else:
-            found.append(Contribution(id, kind, parts[-1], text.strip(),
-                                      Tags(theme, sequence, keywords=keywords)))
+            found.append(said)
     return found
 
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from engine.intake.intake import Arrived
-from engine.render.text import FLOOR_PX
+from engine.render.text import STRIDE
 from engine.world.contribution import Contribution, Tags
+from engine.world.legend import FLOOR_PX
 from tests.engines import make_engine
 from tests.pixels import difference, is_blank, luminance, mean_colour, region
 
@@ -217,7 +218,7 @@ def test_recurring_keywords_grow_in_the_constellation(project: Path) -> None:
         assert rows.count == len("#écoute") + len("#soin") + len("#lien")
         constellation = engine.compositor.constellation
         assert constellation.version == engine.carte.version
-        anchors = np.frombuffer(rows.buffer.read(), "f4").reshape(-1, 17)[: rows.count, 10]
+        anchors = np.frombuffer(rows.buffer.read(), "f4").reshape(-1, STRIDE)[: rows.count, 10]
         assert anchors.max() > anchors.min() * 1.3  # the recurring word is larger
     finally:
         engine.close()

@@ -10,11 +10,14 @@ same day. (bench/temoin.py holds material written apart, never used to tune the 
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterator
 from pathlib import Path
 
+from engine.intake.decode.text import HASHTAG
 from engine.intake.samples import TEXTS, write_samples
+from engine.world.contribution import Contribution, Tags
 
 AFTERNOON = {
     "capacitations/enjeux/ecole.txt":
@@ -189,3 +192,18 @@ def write_afternoon(inbox: Path) -> dict[str, str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text + "\n", encoding="utf-8")
     return {**TEXTS, **AFTERNOON}
+
+
+def contributions(said: Iterator[tuple[str, str]]) -> Iterator[Contribution]:
+    """A day's texts as intake gives them (without files): kind by suffix, tags from the
+    folders, a keyword file's lines as its keywords, the id from the bytes."""
+    for path, text in said:
+        parts = path.split("/")
+        theme, sequence = (parts[0], parts[1]) if len(parts) == 3 else (None, None)
+        kind = "keywords" if path.endswith(".mots") else "text"
+        lines = tuple(line.strip() for line in text.splitlines() if line.strip())
+        keywords = lines if kind == "keywords" else \
+            tuple(dict.fromkeys(tag.casefold() for tag in HASHTAG.findall(text)))
+        id = hashlib.sha256(f"{path}\n{text}".encode()).hexdigest()[:16]
+        yield Contribution(id, kind, parts[-1], " · ".join(lines) if kind == "keywords"
+                           else text.strip(), Tags(theme, sequence, keywords=keywords))

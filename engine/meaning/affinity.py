@@ -18,6 +18,8 @@ from engine.meaning.reading import Reading
 POSTINGS = 64  # members kept per term and sector
 CANDIDATES = 256  # members compared at most
 LEAST = 0.2  # a weaker likeness places nothing
+CLUSTER = 48  # the most alike members a newcomer may land beside
+ALIKE = 0.85  # of the best likeness, what counts as nearly as alike
 
 
 class Affinity:
@@ -42,15 +44,15 @@ class Affinity:
             postings.setdefault(term.key, deque(maxlen=POSTINGS)).append(index)
 
     def nearest(self, sector: Hashable, reading: Reading | None,
-                absent: set[int] | frozenset[int] = frozenset()) -> tuple[int, float] | None:
-        """The member of `sector` most alike `reading` (its index and likeness 0..1),
-        none below `LEAST`; ties go to the latest member (at the cluster's edge, where
-        there is room beside it)."""
+                absent: set[int] | frozenset[int] = frozenset()) -> list[tuple[int, float]]:
+        """The members of `sector` most alike `reading` (index and likeness 0..1): the
+        best and those nearly as alike (at most `CLUSTER`), none below `LEAST`; the
+        carte places a newcomer in their midst, so a cluster grows as a round patch."""
         if reading is None or not reading.terms:
-            return None
+            return []
         postings = self.postings.get(sector)
         if not postings:
-            return None
+            return []
         mine = {t.key: t.weight * self.rarity(t.key) for t in reading.terms}
         norm = math.sqrt(sum(w * w for w in mine.values()))
         candidates: set[int] = set()
@@ -58,19 +60,21 @@ class Affinity:
             candidates.update(postings.get(key, ()))
             if len(candidates) >= CANDIDATES:
                 break
-        best: tuple[float, int] | None = None
-        for index in sorted(candidates - absent):
+        scored = []
+        for index in candidates - absent:
             theirs = self.vectors[index]
             shared = sum(mine[k] * theirs[k] * self.rarity(k) for k in mine.keys() & theirs)
             if shared <= 0:
                 continue
             other = math.sqrt(sum((w * self.rarity(k)) ** 2 for k, w in theirs.items()))
-            likeness = shared / (norm * other)
-            if best is None or likeness >= best[0] - 1e-9:
-                best = (likeness, index)
-        if best is None or best[0] < LEAST:
-            return None
-        return best[1], best[0]
+            scored.append((round(shared / (norm * other), 9), index))
+        scored.sort(key=lambda pair: (-pair[0], pair[1]))  # ties: the first said, the
+        # cluster's own middle (the latest, at its edge, would draw it out in a line)
+        if not scored or scored[0][0] < LEAST:
+            return []
+        best = scored[0][0]
+        return [(index, likeness) for likeness, index in scored[:CLUSTER]
+                if likeness >= best * ALIKE]
 
     def rarity(self, key: str) -> float:
         """Inverse document frequency: a term every contribution says places nothing."""

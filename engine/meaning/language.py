@@ -52,7 +52,7 @@ juste simplement peut-être ainsi oui ensemble ceci cela celui-ci celle-ci d'abo
 abord quelqu'un personne rien lui-même elle-même eux-mêmes
 nous-mêmes vous-mêmes soi-même là-bas etc tellement
 vite partout toujours jamais souvent beaucoup fois an jour chacun chacune certes
-ailleurs cher chère grand grande petit petite nouveau nouvelle bon
+ailleurs besoin cher chère grand grande petit petite nouveau nouvelle bon
 bonne seul seule vrai vraie propre premier première dernier dernière dont
 """)
 ENGLISH = words("""

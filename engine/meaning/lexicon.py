@@ -209,23 +209,21 @@ class Lexicon:
         whole = self.docs[self.index[CARTE], :len(self.keys)]
         # a small carte ranks by what is said most, a larger one by what is said here
         order = np.lexsort((np.arange(len(z)), -docs, -np.round(z, 6)))
+        named = self._named(docs)
         chosen: list[int] = []
-        named_parts: dict[str, float] = {}
         for column in order:
             if len(chosen) >= count:
                 break
             if docs[column] < 1 or (z[column] <= 0 and chosen):
                 continue
             key = self.keys[column]
-            parts = key.split()
-            if key in self.quiet:
-                continue
-            if len(parts) > 1:
-                if whole[column] < 2:
+            if " " in key:
+                if whole[column] < 2:  # a named thing speaks for itself once it recurs
                     continue
-                for part in parts:
-                    named_parts[part] = max(named_parts.get(part, 0.0), float(docs[column]))
-            elif key in named_parts and docs[column] <= 1.5 * named_parts[key]:
+            else:
+                # a word said mostly within a named thing is shown as that thing
+                column = named.get(key, column)
+            if column in chosen or self.keys[column] in self.quiet:
                 continue
             chosen.append(int(column))
         if not chosen:
@@ -240,6 +238,20 @@ class Lexicon:
                 int(docs[column]), self.rising(column, now),
                 float(self.sums[0, row, column] / said), float(self.sums[1, row, column] / said)))
         return found
+
+    def _named(self, docs: np.ndarray) -> dict[str, int]:
+        """Each word that a region says mostly within one named thing (`vie` within `vie
+        privée`): that thing's column."""
+        found: dict[str, tuple[float, int]] = {}
+        for column, key in enumerate(self.keys):
+            if " " not in key or docs[column] < 1:
+                continue
+            for part in key.split():
+                word = self.columns.get(part)
+                if word is not None and docs[column] * 1.5 >= docs[word] and \
+                        docs[column] > found.get(part, (0.0, 0))[0]:
+                    found[part] = (float(docs[column]), column)
+        return {part: column for part, (_, column) in found.items()}
 
     def rising(self, column: int, now: float | None) -> int:
         """How many contributions said a term in the last `RISING_SECONDS`."""

@@ -173,8 +173,10 @@ def read(language: Language, kind: str, name: str, text: str,
             terms_of(heading, language, WEIGHT["heading"], found)
         terms_of(body, language,
                  WEIGHT["keyword"] if kind == "keywords" else WEIGHT["text"], found)
+    said = text.casefold()
     for keyword in keywords if kind != "keywords" else ():
-        terms_of(keyword, language, WEIGHT["keyword"], found)
+        if f"#{keyword.casefold()}" not in said:  # a hashtag of the text counts once
+            terms_of(keyword, language, WEIGHT["keyword"], found)
     ranked = sorted(found.items(), key=lambda item: (-item[1][1], item[0]))[:TERMS]
     terms = tuple(Term(key, form, round(weight, 3)) for key, (form, weight) in ranked)
     title = title_of(body.strip(), heading, kind, keywords) if kind in ("text", "keywords") \

@@ -116,6 +116,10 @@ class Camera:
         start, end, since = self.framed
         return blend(start, end, ease((now - since) / FRAMING))
 
+    def settled(self) -> View:
+        """The whole view once its easing is done: what the legend names."""
+        return self.framed[1] if self.framed is not None else (0.0, 0.0, 1.0)
+
     def update(self, now: float, carte: Carte) -> View:
         """The view at `now`: (x, y, zoom)."""
         if self.visit is not None and now >= self.visit.end + GLIDE:

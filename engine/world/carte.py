@@ -6,12 +6,16 @@ import heapq
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.meaning.affinity import Affinity
 from engine.meaning.language import Language
 from engine.meaning.lexicon import Lexicon
 from engine.world.contribution import Contribution, light, understood
 from engine.world.layout import Layout, Spot, card
+
+if TYPE_CHECKING:
+    from engine.config import Config
 
 LINKS_PER_ARRIVAL = 2
 
@@ -64,6 +68,8 @@ class Carte:
         self.affinity = Affinity()
         self.placed: list[Placed] = []
         self.ids: set[str] = set()
+        self.where: dict[str, int] = {}  # id -> index in `placed`
+        self.figures: list[int] = []  # indices of what is drawn as a picture
         self.states: dict[str, str] = {}
         self.hidden: set[str] = set()  # kept with `states`, so frames never scan the carte
         self.pinned: set[str] = set()
@@ -97,9 +103,9 @@ class Carte:
         walk = self.layout.walk_of(contribution)
         index = len(self.placed)
         if spot is None:
-            near = self.affinity.nearest(walk, contribution.reading)
-            box, step = self.layout.place(contribution, None if near is None else
-                                          (self.placed[near[0]].x, self.placed[near[0]].y))
+            alike = [self.placed[index] for index, _ in
+                     self.affinity.nearest(walk, contribution.reading)]
+            box, step = self.layout.place(contribution, [(p.x, p.y, p.w, p.h) for p in alike])
             self.found.append((contribution.id, box[0], box[1], step))
         else:
             box = self.layout.take(contribution, spot)
@@ -117,20 +123,29 @@ class Carte:
         self.links += [(i, index) for i in partners]
         for bond in mine:
             self.bonded[bond].append(index)
+        self.where[contribution.id] = index
+        if not card(contribution).text:
+            self.figures.append(index)
         self.placed.append(placed)
         self.ids.add(contribution.id)
         self.version += 1
         self.last_arrival = now
         return placed
 
+    def find(self, id: str) -> Placed | None:
+        index = self.where.get(id)
+        return None if index is None else self.placed[index]
+
     def complete(self, contribution: Contribution) -> Placed | None:
         """A contribution's full payload replacing its preview, in the same place."""
-        for index, placed in enumerate(self.placed):
-            if placed.contribution.id == contribution.id:
-                self.placed[index] = replace(placed, contribution=contribution)
-                self.version += 1
-                return self.placed[index]
-        return None
+        index = self.where.get(contribution.id)
+        if index is None:
+            return None
+        placed = self.placed[index]
+        self.placed[index] = replace(placed, contribution=replace(
+            contribution, reading=contribution.reading or placed.contribution.reading))
+        self.version += 1
+        return self.placed[index]
 
     def moderate(self, id: str, state: str) -> bool:
         """Show, hide or pin; hiding keeps the place, so showing again puts it back."""
@@ -149,6 +164,13 @@ class Carte:
                 group.add(id)
             else:
                 group.discard(id)
+
+    @classmethod
+    def of(cls, config: Config) -> Carte:
+        """The carte of an event as its config describes it."""
+        event, display = config.event, config.display
+        return cls(event.themes, event.sequences, display.text_size, display.font,
+                   event.language)
 
     def visible(self) -> list[Placed]:
         return [p for p in self.placed if p.contribution.id not in self.hidden]

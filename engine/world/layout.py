@@ -22,11 +22,12 @@ import hashlib
 import itertools
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.world.contribution import Contribution
-from engine.world.names import GROWTH, SEQUENCE_PX, THEME_PX, Names
+from engine.world.names import GROWTH, SEQUENCE_PX, THEME_PX, Name, Names
 from engine.world.occupancy import Box, Extent, Occupancy
 from engine.world.typeset import Setting, typesetter
 
@@ -37,18 +38,24 @@ STEP = 0.03  # the walks' spacing, in map units
 POLE_REACH = 0.55  # a sector's walk spirals out from its axis this far from the centre
 SLACK = 0.5  # how far beyond its sector's borders a place may lie (map units, unstretched):
 # near the centre a sector is narrower than a card, so it may spill; far out it keeps in
+NEAR_SLACK = (1.2, 2.0, 4.0)  # within 2 map units of the centre a place may lie 1.2 beyond
+# (a carte of a few dozen packs into its frame's shape), easing to SLACK at 4
 CORRIDOR = 0.08  # of a theme's angle, left between two territories
 SEQUENCE_GAP = 0.06  # of a sequence's angle, left between two sectors
 BACKTRACK = 60
-NEAR_STEPS = 1500  # how far a walk from a related contribution looks (1.2 map units)
+PACK_REACH = 0.9  # map units around a seed whose boxes offer spots beside them
+NEAR_STEPS = 1500  # how far a spiral from a related contribution looks (1.2 map units)
+MIDDLE = 6  # the contributions most alike a newcomer (the first said) whose middle it
+# lands nearest to, beside any of those alike: a cluster grows as a round patch
+TOUCH = 1e-6
+EVERY_BOX = 150  # while the carte holds fewer, a contribution packs beside any box
 THEME_REACH = 0.3  # where a theme's name first stands along its axis
-MARGIN = 0.05  # of the framed extent, on every side (the camera frames with it too)
+MARGIN = 0.03  # of the framed extent, on every side (the camera frames with it too)
 NOMINAL_ASPECT = 16 / 9  # the framing names are sized for (a render at another aspect
 # draws them no larger than their box)
 MEASURE = 14.0  # a card's line length, in ems
 GUTTER = 0.35  # ems of free margin around every box, so neighbours never touch
-PICTURE_EMS = (4.5, 2.5)  # a picture's longer half side in ems: on a sparse carte, dense
-DENSE = 60  # contributions after which pictures are halfway to their dense size
+PICTURE_EMS = 2.5  # a picture's longer half side in ems (a visit shows it large)
 FIGURE_ASPECT = 512 / 336  # data and sound figures, title band included (render.figures)
 FIGURE_EMS = 4.5  # a figure's half width in ems at any density: its title reads as text
 SHORT_WORDS = 5
@@ -112,6 +119,22 @@ def aspect(contribution: Contribution) -> float:
     return source.shape[1] / source.shape[0]
 
 
+def slack(radius: float) -> float:
+    """How far beyond its sector a place `radius` from the centre may lie."""
+    most, near, far = NEAR_SLACK
+    return SLACK + (most - SLACK) * min(max((far - radius) / (far - near), 0.0), 1.0)
+
+
+def viewed(bounds: tuple[float, float, float, float], x: float, y: float, half_w: float,
+           half_h: float) -> float:
+    """The height (map units) of the whole view that frames `bounds` and a box there;
+    no more than the view of `bounds` alone while the box lies within it."""
+    left, bottom, right, top = bounds
+    width = max(right, x + half_w) - min(left, x - half_w)
+    height = max(top, y + half_h) - min(bottom, y - half_h)
+    return max(width / NOMINAL_ASPECT, height, (right - left) / NOMINAL_ASPECT, top - bottom)
+
+
 def name_level(bounds: tuple[float, float, float, float]) -> int:
     """The size step names need for the whole view of `bounds` to show them at their
     size: 0 while the view is at zoom 1 or closer, one more for each `GROWTH` further."""
@@ -137,7 +160,8 @@ class Layout:
         self.framed = Extent()
         self.walked: dict[tuple[str | None, int], int] = {}
         self.count = 0
-        self.names = Names(self.occupancy, self.typesetter, GUTTER * em)
+        self.boxes: list[Box] = []  # the first EVERY_BOX boxes
+        self.names = Names(self.occupancy, self.typesetter, GUTTER * em, self._name_spot)
         self.present: set[int] = set()  # themes holding a contribution
         # how far along its axis each theme's (and sequence's) places lie, summed, and
         # how many: a name walks from their middle
@@ -187,16 +211,14 @@ class Layout:
 
     def footprint(self, contribution: Contribution) -> tuple[float, float]:
         """Half width and height, in map units, of `contribution` as drawn, gutter
-        included; pictures are larger while the carte is sparse."""
+        included."""
         gutter = GUTTER * self.em
         said = card(contribution)
         if said.text:
             setting = self.setting(said)
             return setting.width * self.em / 2 + gutter, setting.height * self.em / 2 + gutter
-        sparse, dense = PICTURE_EMS
-        longer = (dense + (sparse - dense) * DENSE / (DENSE + self.count)) * self.em
-        if contribution.kind in ("data", "sound"):
-            longer = FIGURE_EMS * self.em
+        longer = (FIGURE_EMS if contribution.kind in ("data", "sound") else PICTURE_EMS) * \
+            self.em
         ratio = aspect(contribution)
         return longer * min(1.0, ratio) + gutter, longer * min(1.0, 1.0 / ratio) + gutter
 
@@ -211,70 +233,124 @@ class Layout:
         self._take(box, walk)
         return box
 
-    def place(self, contribution: Contribution,
-              near: tuple[float, float] | None = None) -> tuple[Box, int]:
+    def place(self, contribution: Contribution, alike: list[Box] | None = None
+              ) -> tuple[Box, int]:
         """A free box for `contribution`, which is then taken, and the walk's step. With
-        `near` (the place of the contribution it shares most with), the free spot
-        nearest to it in the sector, if one lies within `NEAR_STEPS`: clusters form."""
+        `alike` (the places of the contributions it shares most with), a spot touching
+        one of them, or near their middle: clusters form. A sparse carte packs tight
+        into its frame's shape; a crowded sector spirals out from its pole."""
         walk = self.walk_of(contribution)
         seed = int(hashlib.sha256(contribution.id.encode()).hexdigest()[:8], 16) / 2**32
         half_w, half_h = self.footprint(contribution)
+        inside = self._inside(walk)
+        if walk[0] is None:
+            pole, start = (0.0, 0.0), walk[1] * RING
+        else:
+            dx, dy = self.axis(sum(self.sector(walk)) / 2)
+            pole, start = (dx * POLE_REACH, dy * POLE_REACH), 0.0
         box = None
-        if near is not None:
-            box = self._walk(walk, near, 0.0, 0, NEAR_STEPS, seed, half_w, half_h)
+        sparse = len(self.boxes) < EVERY_BOX
+        middle = alike[:MIDDLE] if alike else []  # the cluster's first, its middle
+        near = (sum(b[0] for b in middle) / len(middle),
+                sum(b[1] for b in middle) / len(middle)) if middle else None
+        if alike and near is not None:  # touching one of the contributions it is alike
+            box = self._pack(near, alike, half_w, half_h, inside, compact=sparse)
+        if box is None and sparse:  # a sparse carte packs tight
+            box = self._pack(pole, self.boxes, half_w, half_h, inside, compact=True)
+        if box is None and near is not None:
+            box = self._walk(near, 0.0, 0, seed, half_w, half_h, inside, NEAR_STEPS)[0]
         if box is None:
-            if walk[0] is None:
-                centre, start = (0.0, 0.0), walk[1] * RING
-            else:
-                dx, dy = self.axis(sum(self.sector(walk)) / 2)
-                centre, start = (dx * POLE_REACH, dy * POLE_REACH), 0.0
             # Spots before the last one taken here are mostly full: the walk resumes near
             # it, so placing stays quick however many contributions the carte holds.
             first = max(0, self.walked.get(walk, 0) - BACKTRACK)
-            box = self._walk(walk, centre, start, first, None, seed, half_w, half_h)
-            assert box is not None
-            self.walked[walk] = box[1]
-        self._take(box[0], walk)
-        return box[0], self.walked.get(walk, 0)
+            box, self.walked[walk] = self._walk(pole, start, first, seed, half_w, half_h,
+                                                inside)
+        assert box is not None
+        self._take(box, walk)
+        return box, self.walked.get(walk, 0)
 
-    def _walk(self, walk: tuple[str | None, int], centre: tuple[float, float], start: float,
-              first: int, limit: int | None, seed: float, half_w: float, half_h: float
-              ) -> tuple[Box, int] | None:
-        """A golden-angle spiral out of `centre` to the first free box inside the walk's
-        sector (or less than `SLACK` beyond it); None after `limit` steps."""
-        overlaps = self.occupancy.overlaps
-        cx, cy = centre
+    def _name_spot(self, name: Name, half_w: float, half_h: float) -> Box | None:
+        """Where a name goes: beside the cards of what it names, in the free room that
+        widens the view least (from the middle of those cards along its axis)."""
+        anchor = (name.axis[0] * name.reach, name.axis[1] * name.reach)
+        return self._pack(anchor, self.occupancy.near(*anchor, PACK_REACH), half_w, half_h,
+                          self._inside(name.names))
+
+    def _inside(self, walk: tuple[str | None, int]) -> Callable[[float, float], bool]:
+        """Whether a point lies in the walk's sector, or less than `slack` beyond one of
+        its borders (its two sides, and the line across its apex)."""
         if walk[0] is None:
-            low, high = -math.pi, math.pi
-        else:
-            low, high = self.sector(walk)
+            return lambda x, y: True
+        low, high = self.sector(walk)
         cos_low, sin_low, cos_high, sin_high = (math.cos(low), math.sin(low),
                                                 math.cos(high), math.sin(high))
         cos_mid, sin_mid = math.cos((low + high) / 2), math.sin((low + high) / 2)
-        last = None if limit is None else first + limit
+
+        def inside(x: float, y: float) -> bool:
+            u = x / SPREAD
+            beyond = -min(y * cos_low - u * sin_low, u * sin_high - y * cos_high,
+                          u * cos_mid + y * sin_mid)  # signed distances, < 0 inside
+            return beyond <= SLACK or beyond <= slack(math.hypot(u, y))
+        return inside
+
+    def _pack(self, anchor: tuple[float, float], seeds: Iterable[Box], half_w: float,
+              half_h: float, inside: Callable[[float, float], bool], compact: bool = False
+              ) -> Box | None:
+        """The free box nearest `anchor` (x counted 1/SPREAD as much) among the spots
+        touching the `seeds`: boxes pack side by side, gutter to gutter. `compact`:
+        first the spots that widen the whole view least (none, while one fits within
+        it), so a sparse carte fills its frame before it grows and stays large enough to
+        read whole. None when no spot is free."""
+        ax, ay = anchor
+        overlaps = self.occupancy.overlaps
+        if inside(ax, ay) and not overlaps((ax, ay, half_w, half_h)):
+            return (ax, ay, half_w, half_h)
+        bounds = self.framed.bounds if compact else None
+        best: tuple[float, float, Box] | None = None
+        seen: set[tuple[float, float]] = set()
+        for bx, by, bw, bh in seeds:
+            xs = (bx, bx - bw + half_w, bx + bw - half_w)
+            ys = (by, by + bh - half_h, by - bh + half_h)
+            right, left = bx + bw + half_w + TOUCH, bx - bw - half_w - TOUCH
+            top, bottom = by + bh + half_h + TOUCH, by - bh - half_h - TOUCH
+            for x, y in ((right, ys[0]), (right, ys[1]), (right, ys[2]), (left, ys[0]),
+                         (left, ys[1]), (left, ys[2]), (xs[0], top), (xs[1], top),
+                         (xs[2], top), (xs[0], bottom), (xs[1], bottom), (xs[2], bottom)):
+                distance = ((x - ax) / SPREAD) ** 2 + (y - ay) ** 2
+                view = 0.0 if bounds is None else round(viewed(bounds, x, y, half_w,
+                                                               half_h), 9)
+                if (best is not None and (view, distance) >= best[:2]) or (x, y) in seen:
+                    continue
+                seen.add((x, y))
+                box = (x, y, half_w, half_h)
+                if inside(x, y) and not overlaps(box):
+                    best = (view, distance, box)
+        return None if best is None else best[2]
+
+    def _walk(self, centre: tuple[float, float], start: float, first: int, seed: float,
+              half_w: float, half_h: float, inside: Callable[[float, float], bool],
+              limit: int | None = None) -> tuple[Box | None, int]:
+        """A golden-angle spiral out of `centre` to the first free box inside the walk's
+        sector, and the step it was found at; none within `limit` steps."""
+        overlaps = self.occupancy.overlaps
+        cx, cy = centre
         for step in itertools.count(first):
-            if step == last:
-                return None
+            if step == limit:
+                return None, step
             radius = start + STEP * math.sqrt(step)
             angle = (step + seed * 7) * GOLDEN_ANGLE
             x, y = cx + radius * math.cos(angle) * SPREAD, cy + radius * math.sin(angle)
-            # inside the sector, or less than SLACK beyond one of its borders (its two
-            # sides, and the line across its apex)
-            u = x / SPREAD
-            beyond_low = y * cos_low - u * sin_low  # signed distances, > 0 inside
-            beyond_high = u * sin_high - y * cos_high
-            ahead = u * cos_mid + y * sin_mid
-            if min(beyond_low, beyond_high, ahead) < -SLACK and walk[0] is not None:
-                continue
             box = (x, y, half_w, half_h)
-            if not overlaps(box):
+            if inside(x, y) and not overlaps(box):
                 return box, step
-        return None
+        raise AssertionError("unreachable: the spiral is endless")
 
     def _take(self, box: Box, walk: tuple[str | None, int]) -> None:
         self.count += 1
         self.occupancy.take(box)
         self.framed.add(box)
+        if len(self.boxes) < EVERY_BOX:
+            self.boxes.append(box)
         theme, ring = walk
         if theme is not None:
             index = self.themes.index(theme)
