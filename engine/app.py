@@ -240,7 +240,8 @@ class Engine:
         level, bands = self._listen()
         view = self.camera.update(self.tick.time, self.carte)
         inputs = FrameInputs(self.tick, level, bands, view, self._mouse(),
-                             float(self.config.audio.sample_rate), self.camera.settled())
+                             float(self.config.audio.sample_rate), self.camera.settled(),
+                             self.camera.page(self.tick.time, self.carte))
         start, seconds, shader = self.transition
         progress = (self.tick.time - start) / seconds if seconds > 0 else 1.0
         steer = self.steering.effective

@@ -19,6 +19,7 @@ from engine.render.glyphs import GlyphAtlas
 from engine.render.glyphs import layout as glyph_quads
 from engine.render.inks import theme_ink, tinted
 from engine.render.legend import LegendLayer
+from engine.render.panel import ReadingPanel
 from engine.render.text import LABEL, PINNED, STRIDE, TextBatch, instances, plate
 from engine.world.carte import Carte
 from engine.world.layout import card
@@ -86,6 +87,10 @@ class ContributionCards:
         self.batch = TextBatch(ctx, atlas)
         self.names = TextBatch(ctx, atlas)
         self.legend = LegendLayer(ctx, atlas)
+        self.panel = ReadingPanel(ctx, atlas)
+        self.page: tuple[str, float] = ("", 0.0)
+        self.carte: Carte | None = None
+        self.ink: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0)
         self.named: tuple[int, int, bool] = (-1, 0, False)  # what `names` was built from
         self.look: tuple[Any, ...] = ()
         self.shown = 0  # contributions of carte.placed already in the batch
@@ -94,7 +99,8 @@ class ContributionCards:
         self.time: float | None = None
 
     def update(self, carte: Carte, params: dict[str, Any], view: tuple[float, ...],
-               whole: tuple[float, float, float], aspect: float, time: float) -> None:
+               whole: tuple[float, float, float], aspect: float, time: float,
+               page: tuple[str, float] = ("", 0.0)) -> None:
         look = (params["size"], tuple(params["color"]), params["backdrop"])
         epoch = len(carte.placed) // FULL_CARDS
         if look != self.look or (carte.moderations, epoch) != self.seen:
@@ -117,14 +123,18 @@ class ContributionCards:
         colour = params["color"]
         self.legend.update(carte, whole, aspect, time,
                            lambda theme: tinted(colour, theme), look)
+        self.carte, self.page, self.ink = carte, page, tuple(colour)
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float,
              drift: float, view: tuple[float, ...], backdrop: float = 0.0) -> None:
         self.batch.draw(resolution, time, opacity, drift, view, backdrop, self.letters)
         self.names.draw(resolution, time, opacity, 0.0, view)
         self.legend.draw(resolution, time, opacity, view, self.letters)
+        if self.carte is not None:
+            self.panel.draw(self.carte, self.page, resolution, self.ink, opacity)
 
     def release(self) -> None:
         self.batch.release()
         self.names.release()
         self.legend.release()
+        self.panel.release()

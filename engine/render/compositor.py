@@ -55,6 +55,7 @@ class FrameInputs:
     mouse: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     sample_rate: float = 48000.0
     whole: tuple[float, float, float] = (0.0, 0.0, 1.0)  # the whole view the legend names
+    page: tuple[str, float] = ("", 0.0)  # the page visited, and how far its panel shows
 
 
 THREAD_WIDTH = 1.6  # pixels at 720 lines
@@ -216,7 +217,7 @@ class Compositor:
             self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view,
                                GUTTER * carte.layout.em)
             self.cards.update(carte, params, inputs.view, inputs.whole,
-                              resolution[0] / resolution[1], tick.time)
+                              resolution[0] / resolution[1], tick.time, inputs.page)
             self.cards.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view,
                             float(params["backdrop"]))
             if params["keywords"] > 0:

@@ -59,6 +59,7 @@ PICTURE_EMS = 2.5  # a picture's longer half side in ems (a visit shows it large
 FIGURE_ASPECT = 512 / 336  # data and sound figures, title band included (render.figures)
 FIGURE_EMS = 4.5  # a figure's half width in ems at any density: its title reads as text
 SHORT_WORDS = 5
+PAGE_LINES = 9  # a longer text is a page: the map shows its opening, a visit all of it
 
 Spot = tuple[float, float, int]  # centre x, y and the step of the walk that found it
 
@@ -105,6 +106,19 @@ def abbreviated(text: str, words: int = SHORT_WORDS) -> str:
     """The first words of an older card, so a dense carte reads as a field of titles."""
     split = text.split()
     return text if len(split) <= words else " ".join(split[:words]) + " …"
+
+
+def opening(text: str, words: int) -> str:
+    """The first `words` words of a page, its line breaks kept, and an ellipsis."""
+    kept, count = [], 0
+    for line in text.splitlines():
+        said = line.split()
+        if count + len(said) >= words:
+            kept.append(" ".join(said[:max(words - count, 1)]) + " …")
+            break
+        kept.append(line)
+        count += len(said)
+    return "\n".join(kept)
 
 
 def aspect(contribution: Contribution) -> float:
@@ -197,7 +211,25 @@ class Layout:
         return (tags.theme if tags.theme in self.themes else None, ring)
 
     def setting(self, card: Card) -> Setting:
-        return self.typesetter.set(card.text, MEASURE, card.sizes)
+        """A card as the map shows it: its text set at the carte's measure, or, for a
+        page (longer than `PAGE_LINES` lines), its opening: a visit reads it whole."""
+        whole = self.typesetter.set(card.text, MEASURE, card.sizes)
+        if len(whole.lines) <= PAGE_LINES:
+            return whole
+        low, high = 1, len(card.text.split())  # the most words that fit the lines
+        while low < high:
+            middle = (low + high + 1) // 2
+            if len(self.typesetter.set(opening(card.text, middle), MEASURE,
+                                       card.sizes).lines) <= PAGE_LINES:
+                low = middle
+            else:
+                high = middle - 1
+        return self.typesetter.set(opening(card.text, low), MEASURE, card.sizes)
+
+    def is_page(self, card: Card) -> bool:
+        """Whether a card is a page: the map shows its opening, a visit all of it."""
+        return bool(card.text) and \
+            len(self.typesetter.set(card.text, MEASURE, card.sizes).lines) > PAGE_LINES
 
     def title(self, card: Card) -> Setting:
         """An older card's first words, set inside the box its whole text was given (a

@@ -127,7 +127,7 @@ class Legend:
                     chosen = ids[int(now // TURN_SECONDS) % len(ids)]
                     featured.append(chosen)
                     statements.append(statement_label(carte, chosen, index))
-            offer([s for s in statements if s is not None], TITLE_SEARCH)
+            offer([s for s in statements if s is not None], SEARCH // 2)
             offer([title_label(carte, p, TITLE_PX) for p in recent(carte)], TITLE_SEARCH)
         sectors = []
         for index, theme in enumerate(themes):
