@@ -238,6 +238,7 @@ class Engine:
             self.surface.present(self.target)  # the last frame stays
             return not self.stopping.is_set()
         level, bands = self._listen()
+        self.camera.featured = self.compositor.cards.legend.plan.featured
         view = self.camera.update(self.tick.time, self.carte)
         inputs = FrameInputs(self.tick, level, bands, view, self._mouse(),
                              float(self.config.audio.sample_rate), self.camera.settled(),

@@ -30,7 +30,7 @@ PRIOR = 0.05  # the prior's strength, as a share of the carte's whole weight
 SMALLEST_PRIOR = 8.0
 CAPPED = 3.0  # what one contribution may weigh in one term (a page repeats itself)
 RISING_SECONDS = 180.0  # a term said this recently by several people is rising
-RISING_PEOPLE = 2
+RISING_PEOPLE = 3
 VITAL_SECONDS = 300.0  # a theme's vitality: its arrivals over this long
 MEMBERS = 400  # the most recent members of a region looked at for its representatives
 STATEMENT_CHARS = (25, 220)  # what reads whole on the map as a representative statement
@@ -214,8 +214,9 @@ class Lexicon:
         for column in order:
             if len(chosen) >= count:
                 break
-            if docs[column] < 1 or (z[column] <= 0 and chosen):
-                continue
+            if docs[column] < 1 or (z[column] <= 0 and chosen and
+                                    (whole[column] - docs[column]) > docs[column]):
+                continue  # said more elsewhere: not what this region says
             key = self.keys[column]
             if " " in key:
                 if whole[column] < 2:  # a named thing speaks for itself once it recurs
@@ -228,6 +229,7 @@ class Lexicon:
             chosen.append(int(column))
         if not chosen:
             return []
+        chosen.sort(key=lambda c: (-round(float(z[c]), 6), -docs[c], c))
         top = max(float(z[chosen[0]]), 1e-6)
         found = []
         for column in chosen:
@@ -254,10 +256,17 @@ class Lexicon:
         return {part: column for part, (_, column) in found.items()}
 
     def rising(self, column: int, now: float | None) -> int:
-        """How many contributions said a term in the last `RISING_SECONDS`."""
+        """How many contributions said a term in the last `RISING_SECONDS`, when that is
+        at least `RISING_PEOPLE` and twice its share of the whole carte (a term many have
+        just said); 0 otherwise."""
         if now is None:
             return 0
-        return sum(1 for born in self.recent.get(column, ()) if now - born <= RISING_SECONDS)
+        said = sum(1 for born in self.recent.get(column, ()) if 0 <= now - born <= RISING_SECONDS)
+        arrivals = self.regions[CARTE].arrivals
+        lately = sum(1 for born in arrivals if 0 <= now - born <= RISING_SECONDS)
+        carte = self.regions[CARTE].count
+        share = self.docs[self.index[CARTE], column] / max(carte, 1)
+        return said if said >= RISING_PEOPLE and said >= 2.0 * share * lately else 0
 
     def representatives(self, region: str, count: int) -> list[str]:
         """Ids of the statements that best say what `region` says (its characteristic

@@ -187,6 +187,11 @@ class Site:
             text = json.dumps(self.board.status)
         return web.Response(text=text, content_type="application/json")
 
+    async def terms(self, request: web.Request) -> web.Response:
+        """What the carte names: each theme's and sector's terms (public: the
+        projection shows them to everyone)."""
+        return json_answer({"regions": self.board.terms})
+
     async def arrivals(self, request: web.Request) -> web.Response:
         self.moderator(request, changes=False)
         entries = await asyncio.to_thread(self.journal.recent, RECENT)
@@ -292,6 +297,7 @@ def build_app(site: Site) -> web.Application:
         web.post("/api/contributions", site.contribute),
         web.get("/api/contributions/{id}", site.contribution),
         web.get("/api/status", site.status),
+        web.get("/api/terms", site.terms),
         web.post("/api/moderation", site.moderate),
         web.get("/api/moderation/arrivals", site.arrivals),
         web.get("/api/moderation/thumbnail/{id}", site.thumb),

@@ -6,8 +6,9 @@ ever grows on screen). A new contribution is announced: the view glides to it an
 long enough to read it (about three words a second), then returns to the whole carte.
 Arrivals wait their turn in a queue, each with a shorter visit the longer the queue (a
 burst is paced fairly, never starved). When nothing arrives for a while the view tours
-older contributions. Everything follows from the arrivals and show time, so renders and
-replays are deterministic.
+older contributions, mostly the statements the whole view names as representative; a
+page visited is read whole on a panel. Everything follows from the arrivals and show
+time, so renders and replays are deterministic.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class Camera:
         self.framed: tuple[View, View, float] | None = None  # from, to, since
         self.extent: tuple[float, ...] = ()
         self.view: View = (0.0, 0.0, 1.0)
+        self.featured: tuple[str, ...] = ()  # the statements the whole view names
 
     def arrived(self, placed: Placed) -> None:
         self.waiting.append(placed)
@@ -167,9 +169,16 @@ class Camera:
         placed = carte.placed
         if len(placed) > len(carte.hidden) and now - quiet_since >= QUIET:
             slot = int(now // TOUR_EVERY)
-            pick = int(hashlib.sha256(str(slot).encode()).hexdigest()[:8], 16) % len(placed)
-            target = next(p for p in placed[pick:] + placed[:pick]
-                          if p.contribution.id not in carte.hidden)
+            pick = int(hashlib.sha256(str(slot).encode()).hexdigest()[:8], 16)
+            # two visits in three go to a representative statement, in turn
+            featured = [carte.find(id) for id in self.featured if id not in carte.hidden]
+            featured = [p for p in featured if p is not None]
+            if featured and slot % 3:
+                target = featured[pick % len(featured)]
+            else:
+                pick %= len(placed)
+                target = next(p for p in placed[pick:] + placed[:pick]
+                              if p.contribution.id not in carte.hidden)
             self.last_end = now + TOUR_EVERY - QUIET  # tour again after TOUR_EVERY
             page = carte.layout.is_page(card(target.contribution))
             return Visit(target.x, target.y, self.zoom_on(target, em) * 0.8, now,

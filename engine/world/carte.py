@@ -6,11 +6,11 @@ import heapq
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.meaning.affinity import Affinity
 from engine.meaning.language import Language
-from engine.meaning.lexicon import Lexicon
+from engine.meaning.lexicon import Lexicon, region_name
 from engine.world.contribution import Contribution, light, understood
 from engine.world.layout import Layout, Spot, card
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from engine.config import Config
 
 LINKS_PER_ARRIVAL = 2
+TERMS = 8  # terms each region gives as data
 
 
 def bonds(contribution: Contribution) -> set[str]:
@@ -66,6 +67,7 @@ class Carte:
         self.lexicon = Lexicon(themes, sequences, frozenset(
             self.language.lemma(word) for name in names for word in name.split()))
         self.affinity = Affinity()
+        self.summary: tuple[tuple[Any, ...], list[dict[str, Any]]] = ((), [])
         self.placed: list[Placed] = []
         self.ids: set[str] = set()
         self.where: dict[str, int] = {}  # id -> index in `placed`
@@ -171,6 +173,31 @@ class Carte:
         event, display = config.event, config.display
         return cls(event.themes, event.sequences, display.text_size, display.font,
                    event.language)
+
+    def terms(self, count: int = TERMS, now: float | None = None) -> list[dict[str, Any]]:
+        """Each territory's and sector's terms as data (`carte terms`, `GET /api/terms`,
+        OSC, the archive): how many contributions it holds, how alive it is, and its
+        terms with their weight (1 for its first), score, count and recent sayers.
+        Kept while the carte and the minute are the same."""
+        key = (self.lexicon.version, count, None if now is None else int(now // 10))
+        if self.summary[0] == key:
+            return self.summary[1]
+        lexicon = self.lexicon
+        regions = []
+        for theme in self.layout.themes:
+            for sequence in (None, *self.layout.sequences):
+                name = region_name(theme, sequence)
+                regions.append({
+                    "region": name, "theme": theme, "sequence": sequence,
+                    "contributions": lexicon.count(name),
+                    "vitality": round(lexicon.vitality(name, now), 3) if now is not None
+                    else 0.0,
+                    "terms": [{"term": t.form, "key": t.key, "weight": round(t.weight, 3),
+                               "score": round(t.score, 2), "count": t.count,
+                               "rising": t.rising}
+                              for t in lexicon.terms(name, count, now)]})
+        self.summary = (key, regions)
+        return regions
 
     def visible(self) -> list[Placed]:
         return [p for p in self.placed if p.contribution.id not in self.hidden]

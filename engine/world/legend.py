@@ -147,7 +147,7 @@ def term_label(standing: Standing, theme: int, rank: int, sizes: tuple[float, fl
                role: str = "term") -> Label:
     low, high = sizes
     px = low + (high - low) * standing.weight * (1.0 - 0.08 * rank)
-    rising = standing.rising >= 2
+    rising = standing.rising > 0
     return Label(standing.form, role, standing.x, standing.y, px * (RISING if rising else 1.0),
                  theme, True, rising)
 
