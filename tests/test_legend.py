@@ -44,7 +44,7 @@ def whole(carte: Carte) -> tuple[float, float, float]:
     return camera.settled()
 
 
-def planned(carte: Carte, now: float = 100.0) -> Plan:
+def planned(carte: Carte, now: float = 10_000.0) -> Plan:
     return Legend().place(carte, whole(carte), ASPECT, now)
 
 
@@ -88,7 +88,7 @@ def test_labels_cover_no_card_that_reads_and_no_other_label(
         days: dict[int, Carte], count: int) -> None:
     carte = days[count]
     view = whole(carte)
-    plan = Legend().place(carte, view, ASPECT, 100.0)
+    plan = Legend().place(carte, view, ASPECT, 10_000.0)
     boxes = label_boxes(carte, plan, view)
     assert boxes
     for index, box in enumerate(boxes):

@@ -159,3 +159,25 @@ def test_a_reading_survives_the_payload_cache(tmp_path: Path) -> None:
     cache.save(placed.contribution)
     loaded = cache.load(contribution.id)
     assert loaded is not None and loaded.reading == placed.contribution.reading
+
+
+def test_a_term_many_have_just_said_rises() -> None:
+    from engine.world.legend import RISING, Legend
+
+    carte = Carte(THEMES, SEQUENCES)
+    for index, contribution in enumerate(journal(120)):
+        carte.add(contribution, float(index))
+    for index in range(4):
+        carte.add(Contribution(f"{index:015x}f", "text", f"h{index}.txt",
+                               f"Les hippocampes nous observent, disait la table {index}.",
+                               Tags("datas", "enjeux")), 10_000.0 + index)
+    now = 10_010.0
+    said = {t.key: t for t in carte.lexicon.terms("datas", 40, now)}
+    assert said["hippocampe"].rising == 4
+    assert all(t.rising == 0 for key, t in said.items() if key not in
+               {"hippocampe", "observer", "table"})
+    assert carte.lexicon.terms("datas", 40, now + 600)[0].rising == 0  # minutes later
+    camera_view = (0.0, 0.0, 0.2)
+    plan = Legend().place(carte, camera_view, 16 / 9, now)
+    rising = [label for label in plan.labels if label.text == "hippocampes"]
+    assert rising and rising[0].rising and rising[0].px >= 28.0 * RISING

@@ -31,6 +31,7 @@ SMALLEST_PRIOR = 8.0
 CAPPED = 3.0  # what one contribution may weigh in one term (a page repeats itself)
 RISING_SECONDS = 180.0  # a term said this recently by several people is rising
 RISING_PEOPLE = 3
+LATELY = 8192  # the latest terms said, looked at for rising ones
 VITAL_SECONDS = 300.0  # a theme's vitality: its arrivals over this long
 MEMBERS = 400  # the most recent members of a region looked at for its representatives
 STATEMENT_CHARS = (25, 220)  # what reads whole on the map as a representative statement
@@ -97,7 +98,8 @@ class Lexicon:
         self.weights = np.zeros((rows, size))
         self.docs = np.zeros((rows, size))
         self.sums = np.zeros((2, rows, size))  # x and y of the places saying a term
-        self.recent: dict[int, deque[float]] = {}
+        self.lately: deque[tuple[float, int]] = deque(maxlen=LATELY)  # (born, column) said
+        self.risen: tuple[tuple[float, int], dict[int, int]] = ((-1.0, -1), {})
         self.said: dict[str, Said] = {}
         self.names = names
         self.quiet = quiet  # keys never shown as terms: the event's own names
@@ -134,8 +136,7 @@ class Lexicon:
             region = self.regions[self._name(row)]
             region.members.append(id)
             region.arrivals.append(said.born)
-        for column in said.columns:
-            self.recent.setdefault(int(column), deque(maxlen=32)).append(said.born)
+        self.lately.extend((said.born, int(column)) for column in said.columns)
 
     def hide(self, id: str) -> None:
         said = self.said.get(id)
@@ -208,7 +209,11 @@ class Lexicon:
         docs = self.docs[row, :len(self.keys)]
         whole = self.docs[self.index[CARTE], :len(self.keys)]
         # a small carte ranks by what is said most, a larger one by what is said here
-        order = np.lexsort((np.arange(len(z)), -docs, -np.round(z, 6)))
+        order = list(np.lexsort((np.arange(len(z)), -docs, -np.round(z, 6))))
+        if now is not None:  # what many have just said here rises to the top
+            lately = sorted((-said, c) for c, said in self.risen_at(now).items()
+                            if docs[c] >= 1)
+            order = [c for _, c in lately] + order
         named = self._named(docs)
         chosen: list[int] = []
         for column in order:
@@ -229,15 +234,16 @@ class Lexicon:
             chosen.append(int(column))
         if not chosen:
             return []
-        chosen.sort(key=lambda c: (-round(float(z[c]), 6), -docs[c], c))
-        top = max(float(z[chosen[0]]), 1e-6)
+        risen = {c: self.rising(c, now) for c in chosen}
+        chosen.sort(key=lambda c: (-risen[c], -round(float(z[c]), 6), -docs[c], c))
+        top = max(max(float(z[c]) for c in chosen), 1e-6)
         found = []
         for column in chosen:
             said = max(float(docs[column]), 1.0)
             found.append(Standing(
                 self.keys[column], self.forms[column].most_common(1)[0][0],
                 max(0.05, min(1.0, float(z[column]) / top)), float(z[column]),
-                int(docs[column]), self.rising(column, now),
+                int(docs[column]), risen[column],
                 float(self.sums[0, row, column] / said), float(self.sums[1, row, column] / said)))
         return found
 
@@ -259,14 +265,22 @@ class Lexicon:
         """How many contributions said a term in the last `RISING_SECONDS`, when that is
         at least `RISING_PEOPLE` and twice its share of the whole carte (a term many have
         just said); 0 otherwise."""
-        if now is None:
-            return 0
-        said = sum(1 for born in self.recent.get(column, ()) if 0 <= now - born <= RISING_SECONDS)
-        arrivals = self.regions[CARTE].arrivals
-        lately = sum(1 for born in arrivals if 0 <= now - born <= RISING_SECONDS)
-        carte = self.regions[CARTE].count
-        share = self.docs[self.index[CARTE], column] / max(carte, 1)
-        return said if said >= RISING_PEOPLE and said >= 2.0 * share * lately else 0
+        return 0 if now is None else self.risen_at(now).get(column, 0)
+
+    def risen_at(self, now: float) -> dict[int, int]:
+        """Every rising term's column and how many just said it (kept for one `now`)."""
+        if self.risen[0] == (now, self.version):
+            return self.risen[1]
+        counts = Counter(column for born, column in self.lately
+                         if 0 <= now - born <= RISING_SECONDS)
+        lately = sum(1 for born in self.regions[CARTE].arrivals
+                     if 0 <= now - born <= RISING_SECONDS)
+        carte = max(self.regions[CARTE].count, 1)
+        whole = self.docs[self.index[CARTE]]
+        found = {column: said for column, said in counts.items()
+                 if said >= RISING_PEOPLE and said >= 2.0 * whole[column] / carte * lately}
+        self.risen = ((now, self.version), found)
+        return found
 
     def representatives(self, region: str, count: int) -> list[str]:
         """Ids of the statements that best say what `region` says (its characteristic
