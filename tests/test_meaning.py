@@ -176,8 +176,8 @@ def test_a_term_many_have_just_said_rises() -> None:
     assert said["hippocampe"].rising == 4
     assert all(t.rising == 0 for key, t in said.items() if key not in
                {"hippocampe", "observer", "table"})
-    assert carte.lexicon.terms("datas", 40, now + 600)[0].rising == 0  # minutes later
     camera_view = (0.0, 0.0, 0.2)
     plan = Legend().place(carte, camera_view, 16 / 9, now)
     rising = [label for label in plan.labels if label.text == "hippocampes"]
     assert rising and rising[0].rising and rising[0].px >= 28.0 * RISING
+    assert carte.lexicon.terms("datas", 40, now + 600)[0].rising == 0  # minutes later

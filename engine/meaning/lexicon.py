@@ -31,7 +31,6 @@ SMALLEST_PRIOR = 8.0
 CAPPED = 3.0  # what one contribution may weigh in one term (a page repeats itself)
 RISING_SECONDS = 180.0  # a term said this recently by several people is rising
 RISING_PEOPLE = 3
-LATELY = 8192  # the latest terms said, looked at for rising ones
 VITAL_SECONDS = 300.0  # a theme's vitality: its arrivals over this long
 MEMBERS = 400  # the most recent members of a region looked at for its representatives
 STATEMENT_CHARS = (25, 220)  # what reads whole on the map as a representative statement
@@ -98,8 +97,11 @@ class Lexicon:
         self.weights = np.zeros((rows, size))
         self.docs = np.zeros((rows, size))
         self.sums = np.zeros((2, rows, size))  # x and y of the places saying a term
-        self.lately: deque[tuple[float, int]] = deque(maxlen=LATELY)  # (born, column) said
+        # the terms said within the last RISING_SECONDS, (born, column), and their counts
+        self.lately: deque[tuple[float, int]] = deque()
+        self.said_lately: Counter[int] = Counter()
         self.risen: tuple[tuple[float, int], dict[int, int]] = ((-1.0, -1), {})
+        self.parts: dict[str, list[int]] = {}  # a word -> the named things holding it
         self.said: dict[str, Said] = {}
         self.names = names
         self.quiet = quiet  # keys never shown as terms: the event's own names
@@ -136,7 +138,9 @@ class Lexicon:
             region = self.regions[self._name(row)]
             region.members.append(id)
             region.arrivals.append(said.born)
-        self.lately.extend((said.born, int(column)) for column in said.columns)
+        for column in said.columns:
+            self.lately.append((said.born, int(column)))
+            self.said_lately[int(column)] += 1
 
     def hide(self, id: str) -> None:
         said = self.said.get(id)
@@ -166,6 +170,9 @@ class Lexicon:
             column = self.columns[key] = len(self.keys)
             self.keys.append(key)
             self.forms.append(Counter())
+            if " " in key:
+                for part in key.split():
+                    self.parts.setdefault(part, []).append(column)
             if column >= self.weights.shape[1]:
                 grown = self.weights.shape[1] * 2
                 self.weights = np.pad(self.weights, ((0, 0), (0, grown - column)))
@@ -214,7 +221,6 @@ class Lexicon:
             lately = sorted((-said, c) for c, said in self.risen_at(now).items()
                             if docs[c] >= 1)
             order = [c for _, c in lately] + order
-        named = self._named(docs)
         chosen: list[int] = []
         for column in order:
             if len(chosen) >= count:
@@ -228,7 +234,8 @@ class Lexicon:
                     continue
             else:
                 # a word said mostly within a named thing is shown as that thing
-                column = named.get(key, column)
+                named = self._named(key, docs)
+                column = column if named is None else named
             if column in chosen or self.keys[column] in self.quiet:
                 continue
             chosen.append(int(column))
@@ -247,19 +254,16 @@ class Lexicon:
                 float(self.sums[0, row, column] / said), float(self.sums[1, row, column] / said)))
         return found
 
-    def _named(self, docs: np.ndarray) -> dict[str, int]:
-        """Each word that a region says mostly within one named thing (`vie` within `vie
-        privée`): that thing's column."""
-        found: dict[str, tuple[float, int]] = {}
-        for column, key in enumerate(self.keys):
-            if " " not in key or docs[column] < 1:
-                continue
-            for part in key.split():
-                word = self.columns.get(part)
-                if word is not None and docs[column] * 1.5 >= docs[word] and \
-                        docs[column] > found.get(part, (0.0, 0))[0]:
-                    found[part] = (float(docs[column]), column)
-        return {part: column for part, (_, column) in found.items()}
+    def _named(self, word: str, docs: np.ndarray) -> int | None:
+        """The named thing a region says `word` mostly within (`vie` within `vie
+        privée`): its column, or None."""
+        column = self.columns.get(word)
+        best: tuple[float, int] | None = None
+        for named in self.parts.get(word, ()):
+            if docs[named] >= 1 and column is not None and docs[named] * 1.5 >= docs[column] \
+                    and (best is None or docs[named] > best[0]):
+                best = (float(docs[named]), named)
+        return None if best is None else best[1]
 
     def rising(self, column: int, now: float | None) -> int:
         """How many contributions said a term in the last `RISING_SECONDS`, when that is
@@ -268,17 +272,20 @@ class Lexicon:
         return 0 if now is None else self.risen_at(now).get(column, 0)
 
     def risen_at(self, now: float) -> dict[int, int]:
-        """Every rising term's column and how many just said it (kept for one `now`)."""
+        """Every rising term's column and how many just said it (kept for one `now`; show
+        time only moves forward, so what has aged out is forgotten)."""
         if self.risen[0] == (now, self.version):
             return self.risen[1]
-        counts = Counter(column for born, column in self.lately
-                         if 0 <= now - born <= RISING_SECONDS)
-        lately = sum(1 for born in self.regions[CARTE].arrivals
-                     if 0 <= now - born <= RISING_SECONDS)
+        lately, counts = self.lately, self.said_lately
+        while lately and now - lately[0][0] > RISING_SECONDS:  # aged out
+            _, column = lately.popleft()
+            counts[column] -= 1
+        recently = sum(1 for born in self.regions[CARTE].arrivals
+                       if 0 <= now - born <= RISING_SECONDS)
         carte = max(self.regions[CARTE].count, 1)
         whole = self.docs[self.index[CARTE]]
         found = {column: said for column, said in counts.items()
-                 if said >= RISING_PEOPLE and said >= 2.0 * whole[column] / carte * lately}
+                 if said >= RISING_PEOPLE and said >= 2.0 * whole[column] / carte * recently}
         self.risen = ((now, self.version), found)
         return found
 

@@ -44,7 +44,6 @@ CORRIDOR = 0.08  # of a theme's angle, left between two territories
 SEQUENCE_GAP = 0.06  # of a sequence's angle, left between two sectors
 BACKTRACK = 60
 PACK_REACH = 0.9  # map units around a seed whose boxes offer spots beside them
-NEAR_STEPS = 1500  # how far a spiral from a related contribution looks (1.2 map units)
 MIDDLE = 6  # the contributions most alike a newcomer (the first said) whose middle it
 # lands nearest to, beside any of those alike: a cluster grows as a round patch
 TOUCH = 1e-6
@@ -289,8 +288,6 @@ class Layout:
             box = self._pack(near, alike, half_w, half_h, inside, compact=sparse)
         if box is None and sparse:  # a sparse carte packs tight
             box = self._pack(pole, self.boxes, half_w, half_h, inside, compact=True)
-        if box is None and near is not None:
-            box = self._walk(near, 0.0, 0, seed, half_w, half_h, inside, NEAR_STEPS)[0]
         if box is None:
             # Spots before the last one taken here are mostly full: the walk resumes near
             # it, so placing stays quick however many contributions the carte holds.
