@@ -64,11 +64,15 @@ def measure(window: int) -> list[Row]:
     return rows
 
 
+def figures(quick: bool) -> list[Row]:
+    return measure(60 if quick else 300)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a window of 60, not 300")
     args = parser.parse_args()
-    print(table(measure(60 if args.quick else 300)))
+    print(table(figures(args.quick)))
     return 0
 
 

@@ -19,7 +19,8 @@ from engine.world.carte import Carte
 from engine.world.legend import TURN_SECONDS, Label, Legend, Plan
 
 PLAN_SECONDS = 1.0  # arrivals re-plan the labels at most this often
-PLATE = 0.62  # how dark a label's plate is
+PLATE = 0.8  # how dark a label's plate is
+PLATE_REACH = 0.4  # ems a label's plate reaches beyond its text
 INKS = {"term": 1.0, "sector": 0.88}  # a term's ink alpha by role (others: the cards')
 CardInk = Callable[[int | None], tuple[float, ...]]
 
@@ -42,7 +43,7 @@ def label_rows(plan: Plan, atlas: GlyphAtlas, pixel: float, born: dict[tuple, fl
     rows = []
     for label in plan.labels:
         setting = atlas.typesetter.set(label.text, label.measure)
-        quads = np.concatenate([plate(setting, PLATE), glyph_quads(atlas, setting)])
+        quads = np.concatenate([plate(setting, PLATE, PLATE_REACH), glyph_quads(atlas, setting)])
         rows.append(instances(quads, (label.x, label.y, label.px * pixel / 2,
                                       born.get(label.key(), -1e4)),
                               label_ink(label, card_ink), OVER if label.over else LABEL,

@@ -37,12 +37,12 @@ def instances(quads: np.ndarray, anchor: tuple[float, float, float, float],
     return rows
 
 
-def plate(setting: Setting, strength: float = -1.0) -> np.ndarray:
+def plate(setting: Setting, strength: float = -1.0, reach: float = PLATE_EMS) -> np.ndarray:
     """The quad of a backdrop (text.vert: negative texture coordinates), in ems about
-    the text's centre, a little wider than the text; `strength` its darkness (negative:
-    the layer's `backdrop`)."""
-    return np.array([[-setting.width / 2 - PLATE_EMS, -setting.height / 2 - PLATE_EMS,
-                      setting.width + 2 * PLATE_EMS, setting.height + 2 * PLATE_EMS,
+    the text's centre, `reach` wider than the text each side; `strength` its darkness
+    (negative: the layer's `backdrop`)."""
+    return np.array([[-setting.width / 2 - reach, -setting.height / 2 - reach,
+                      setting.width + 2 * reach, setting.height + 2 * reach,
                       -1.0, strength, -1.0, strength]], dtype=np.float32)
 
 

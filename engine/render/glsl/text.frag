@@ -46,9 +46,9 @@ void main() {
     vec3 rgb = v_color.rgb * coverage + shade * back;
     float a = coverage + back;
     vec4 letters = vec4(rgb, a);
-    // the letters' own dilated shape, not their quad: a half-greeked word stays a word
-    // (minified, a glyph samples as its mean coverage: a low ramp keeps it visible)
-    float blur = smoothstep(0.0, 0.4, halo) * 0.45;
+    // the letters' own shape, blurred (a coarser mip): a field of text, not tiny words
+    // competing with the labels over it (a low ramp keeps it visible)
+    float blur = smoothstep(0.0, 0.35, texture(atlas, v_tex, 2.5).r) * 0.32;
     vec4 grey = vec4(v_color.rgb * blur, blur);
     // the blur comes in late: half-greeked letters fade over a clear field, not a smudge
     colour = (letters * (1.0 - v_greek) + grey * v_greek * v_greek * v_greek)
