@@ -352,10 +352,16 @@ def journal_carte(config: Config, journal: Journal) -> Carte:
     return carte
 
 
-def listing(config: Config, as_json: bool) -> int:
-    """Every file the journal knows, oldest first."""
+def print_json(value: object) -> int:
+    """The stable JSON form of a listing, on stdout; the command's exit status (0)."""
     import json
 
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+    return 0
+
+
+def listing(config: Config, as_json: bool) -> int:
+    """Every file the journal knows, oldest first."""
     from engine.journal.journal import Journal
 
     journal = Journal(config.paths.data / "journal.sqlite")
@@ -376,8 +382,7 @@ def listing(config: Config, as_json: bool) -> int:
     finally:
         journal.close()
     if as_json:
-        print(json.dumps({"contributions": entries}, ensure_ascii=False, indent=2))
-        return 0
+        return print_json({"contributions": entries})
     for entry in entries:
         tags = ", ".join(f"{k}={v}" for k, v in entry["tags"].items())
         reason = f"  ({entry['reason']})" if entry["reason"] else ""
@@ -389,8 +394,6 @@ def listing(config: Config, as_json: bool) -> int:
 
 def terms(config: Config, as_json: bool) -> int:
     """Each theme's and sector's terms: what the carte names, with weights and counts."""
-    import json
-
     from engine.journal.journal import Journal
 
     journal = Journal(config.paths.data / "journal.sqlite")
@@ -399,8 +402,7 @@ def terms(config: Config, as_json: bool) -> int:
     finally:
         journal.close()
     if as_json:
-        print(json.dumps({"regions": regions}, ensure_ascii=False, indent=2))
-        return 0
+        return print_json({"regions": regions})
     for region in regions:
         said = ", ".join(f"{t['term']} ({t['weight']:.2f}, {t['count']})"
                          for t in region["terms"]) or "—"

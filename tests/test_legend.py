@@ -4,10 +4,8 @@ card drawn as letters nor each other, and stay put from one plan to the next."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from engine.config import load_config
@@ -20,6 +18,7 @@ from engine.world.layout import card
 from engine.world.legend import FLOOR_PX, Legend, Plan
 from engine.world.occupancy import clash
 from tests.engines import make_engine
+from tests.test_meaning import journal
 
 THEMES = ("capacitations", "datas", "coopérations", "démocratie")
 SEQUENCES = ("enjeux", "paradoxes", "possibles")
@@ -29,11 +28,7 @@ ASPECT = 16 / 9
 def a_day(count: int) -> Carte:
     """A carte of `count` contributions of the corpus, a picture in ten."""
     carte = Carte(THEMES, SEQUENCES)
-    for index, said in enumerate(contributions(day(count, THEMES, SEQUENCES))):
-        if index % 10 == 9:
-            said = replace(said, kind="image", name="photo.jpg", text="",
-                           tags=replace(said.tags, keywords=()),
-                           pixels=np.zeros((30, 40, 4), np.uint8))
+    for index, said in enumerate(journal(count)):
         carte.add(said, float(index))
     return carte
 
