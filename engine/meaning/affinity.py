@@ -28,7 +28,8 @@ class Affinity:
 
     def __init__(self) -> None:
         self.postings: dict[Hashable, dict[str, deque[int]]] = defaultdict(dict)
-        self.vectors: dict[int, dict[str, float]] = {}
+        self.vectors: dict[int, dict[str, float]] = {}  # weights times rarity when said
+        self.norms: dict[int, float] = {}
         self.frequency: dict[str, int] = defaultdict(int)
         self.count = 0
 
@@ -37,11 +38,13 @@ class Affinity:
         if reading is None or not reading.terms:
             return
         self.count += 1
-        self.vectors[index] = {t.key: t.weight for t in reading.terms}
         postings = self.postings[sector]
         for term in reading.terms:
             self.frequency[term.key] += 1
             postings.setdefault(term.key, deque(maxlen=POSTINGS)).append(index)
+        vector = {t.key: t.weight * self.rarity(t.key) for t in reading.terms}
+        self.vectors[index] = vector
+        self.norms[index] = math.sqrt(sum(w * w for w in vector.values()))
 
     def nearest(self, sector: Hashable, reading: Reading | None,
                 absent: set[int] | frozenset[int] = frozenset()) -> list[tuple[int, float]]:
@@ -61,13 +64,12 @@ class Affinity:
             if len(candidates) >= CANDIDATES:
                 break
         scored = []
+        vectors, norms = self.vectors, self.norms
         for index in candidates - absent:
-            theirs = self.vectors[index]
-            shared = sum(mine[k] * theirs[k] * self.rarity(k) for k in mine.keys() & theirs)
-            if shared <= 0:
-                continue
-            other = math.sqrt(sum((w * self.rarity(k)) ** 2 for k, w in theirs.items()))
-            scored.append((round(shared / (norm * other), 9), index))
+            theirs = vectors[index]
+            shared = sum(mine[k] * theirs[k] for k in mine.keys() & theirs.keys())
+            if shared > 0:
+                scored.append((round(shared / (norm * norms[index]), 9), index))
         scored.sort(key=lambda pair: (-pair[0], pair[1]))  # ties: the first said, the
         # cluster's own middle (the latest, at its edge, would draw it out in a line)
         if not scored or scored[0][0] < LEAST:

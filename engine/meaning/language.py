@@ -155,6 +155,12 @@ class Language:
         return lemma in ADJECTIVES or (lemma.endswith(ADJECTIVE_ENDINGS) and
                                        not lemma.endswith(NOUN_ENDINGS))
 
+    def conjugated(self, token: Token) -> bool:
+        """Whether a word is a conjugated verb (`vivent` of `vivre`), which heads no named
+        thing, though its infinitive may also be a noun (`les vivres`)."""
+        return self.code == "fr" and token.form.casefold() != token.lemma and \
+            token.lemma.endswith(("er", "ir", "re", "oir")) and not self.adjective(token.lemma)
+
     def nominal(self, lemma: str) -> bool:
         """Whether a lemma may be part of a named thing (a noun or an adjective: `vie
         privée`), not a verb (`valent`, `coopérer`): French verbs end in -er, -ir, -re or

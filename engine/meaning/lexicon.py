@@ -94,9 +94,9 @@ class Lexicon:
         self.forms: list[Counter[str]] = []
         size = 256
         rows = len(names)
-        self.weights = np.zeros((rows, size))
-        self.docs = np.zeros((rows, size))
-        self.sums = np.zeros((2, rows, size))  # x and y of the places saying a term
+        # per region and term: the weight said, the contributions saying it, and the sum
+        # of their places' x and y (one array, so a contribution is counted in one write)
+        self.table = np.zeros((4, rows, size))
         # the terms said within the last RISING_SECONDS, (born, column), and their counts
         self.lately: deque[tuple[float, int]] = deque()
         self.said_lately: Counter[int] = Counter()
@@ -156,10 +156,9 @@ class Lexicon:
     def _count(self, said: Said, sign: float) -> None:
         rows = np.array(said.regions)[:, None]
         columns = said.columns[None, :]
-        self.weights[rows, columns] += sign * said.weights
-        self.docs[rows, columns] += sign
-        self.sums[0][rows, columns] += sign * said.x
-        self.sums[1][rows, columns] += sign * said.y
+        ones = np.ones(len(said.columns))
+        self.table[:, rows, columns] += sign * np.stack(
+            [said.weights, ones, said.x * ones, said.y * ones])[:, None, :]
         for row in said.regions:
             self.regions[self._name(row)].count += int(sign)
         self.version += 1
@@ -173,12 +172,17 @@ class Lexicon:
             if " " in key:
                 for part in key.split():
                     self.parts.setdefault(part, []).append(column)
-            if column >= self.weights.shape[1]:
-                grown = self.weights.shape[1] * 2
-                self.weights = np.pad(self.weights, ((0, 0), (0, grown - column)))
-                self.docs = np.pad(self.docs, ((0, 0), (0, grown - column)))
-                self.sums = np.pad(self.sums, ((0, 0), (0, 0), (0, grown - column)))
+            if column >= self.table.shape[2]:
+                self.table = np.pad(self.table, ((0, 0), (0, 0), (0, self.table.shape[2])))
         return column
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self.table[0]
+
+    @property
+    def docs(self) -> np.ndarray:
+        return self.table[1]
 
     def _name(self, row: int) -> str:
         return self.names[row]
@@ -251,7 +255,8 @@ class Lexicon:
                 self.keys[column], self.forms[column].most_common(1)[0][0],
                 max(0.05, min(1.0, float(z[column]) / top)), float(z[column]),
                 int(docs[column]), risen[column],
-                float(self.sums[0, row, column] / said), float(self.sums[1, row, column] / said)))
+                float(self.table[2, row, column] / said),
+                float(self.table[3, row, column] / said)))
         return found
 
     def _named(self, word: str, docs: np.ndarray) -> int | None:

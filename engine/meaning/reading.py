@@ -104,7 +104,7 @@ def terms_of(text: str, language: Language, weight: float,
         amount = weight * (WEIGHT["hashtag"] if token.hashtag else 1.0)
         if token.stop:
             continue
-        if not language.nominal(token.lemma):
+        if not language.nominal(token.lemma) or language.conjugated(token):
             add(token.lemma, display(token), amount * VERB)
             continue
         add(token.lemma, display(token), amount)

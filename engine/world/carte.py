@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 LINKS_PER_ARRIVAL = 2
 TERMS = 8  # terms each region gives as data
+MIDDLE, EDGE = 6, 12  # of the contributions a newcomer is alike: the first, the latest
 
 
 def bonds(contribution: Contribution) -> set[str]:
@@ -105,9 +106,11 @@ class Carte:
         walk = self.layout.walk_of(contribution)
         index = len(self.placed)
         if spot is None:
-            alike = [self.placed[index] for index, _ in
-                     self.affinity.nearest(walk, contribution.reading)]
-            box, step = self.layout.place(contribution, [(p.x, p.y, p.w, p.h) for p in alike])
+            # the first said of its alike (the cluster's middle), then the latest (its edge)
+            alike = [index for index, _ in self.affinity.nearest(walk, contribution.reading)]
+            seeds = dict.fromkeys(alike[:MIDDLE] + sorted(alike, reverse=True)[:EDGE])
+            box, step = self.layout.place(contribution, [
+                (p.x, p.y, p.w, p.h) for p in (self.placed[index] for index in seeds)])
             self.found.append((contribution.id, box[0], box[1], step))
         else:
             box = self.layout.take(contribution, spot)

@@ -25,6 +25,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from engine.world.contribution import Contribution
 from engine.world.names import GROWTH, SEQUENCE_PX, THEME_PX, Name, Names
@@ -44,9 +47,10 @@ CORRIDOR = 0.08  # of a theme's angle, left between two territories
 SEQUENCE_GAP = 0.06  # of a sequence's angle, left between two sectors
 BACKTRACK = 60
 PACK_REACH = 0.9  # map units around a seed whose boxes offer spots beside them
-MIDDLE = 6  # the contributions most alike a newcomer (the first said) whose middle it
-# lands nearest to, beside any of those alike: a cluster grows as a round patch
+MIDDLE = 6  # of the contributions alike a newcomer, the first (said first) whose middle
+# it lands nearest to, beside any of them: a cluster grows as a round patch
 TOUCH = 1e-6
+WALK_BATCH = 256  # spiral steps laid out at a time
 EVERY_BOX = 150  # while the carte holds fewer, a contribution packs beside any box
 THEME_REACH = 0.3  # where a theme's name first stands along its axis
 MARGIN = 0.03  # of the framed extent, on every side (the camera frames with it too)
@@ -132,10 +136,11 @@ def aspect(contribution: Contribution) -> float:
     return source.shape[1] / source.shape[0]
 
 
-def slack(radius: float) -> float:
-    """How far beyond its sector a place `radius` from the centre may lie."""
+def slack(radius: Any) -> Any:
+    """How far beyond its sector a place `radius` from the centre may lie (a float or
+    an array)."""
     most, near, far = NEAR_SLACK
-    return SLACK + (most - SLACK) * min(max((far - radius) / (far - near), 0.0), 1.0)
+    return SLACK + (most - SLACK) * np.clip((far - radius) / (far - near), 0.0, 1.0)
 
 
 def viewed(bounds: tuple[float, float, float, float], x: float, y: float, half_w: float,
@@ -281,7 +286,7 @@ class Layout:
             pole, start = (dx * POLE_REACH, dy * POLE_REACH), 0.0
         box = None
         sparse = len(self.boxes) < EVERY_BOX
-        middle = alike[:MIDDLE] if alike else []  # the cluster's first, its middle
+        middle = alike[:MIDDLE] if alike else []  # the first alike: the cluster's middle
         near = (sum(b[0] for b in middle) / len(middle),
                 sum(b[1] for b in middle) / len(middle)) if middle else None
         if alike and near is not None:  # touching one of the contributions it is alike
@@ -305,21 +310,22 @@ class Layout:
         return self._pack(anchor, self.occupancy.near(*anchor, PACK_REACH), half_w, half_h,
                           self._inside(name.names))
 
-    def _inside(self, walk: tuple[str | None, int]) -> Callable[[float, float], bool]:
-        """Whether a point lies in the walk's sector, or less than `slack` beyond one of
-        its borders (its two sides, and the line across its apex)."""
+    def _inside(self, walk: tuple[str | None, int]) -> Callable[[Any, Any], Any]:
+        """Whether points (floats or arrays) lie in the walk's sector, or less than
+        `slack` beyond one of its borders (its two sides, and the line across its apex)."""
         if walk[0] is None:
-            return lambda x, y: True
+            return lambda x, y: np.ones(np.shape(x), dtype=bool)
         low, high = self.sector(walk)
         cos_low, sin_low, cos_high, sin_high = (math.cos(low), math.sin(low),
                                                 math.cos(high), math.sin(high))
         cos_mid, sin_mid = math.cos((low + high) / 2), math.sin((low + high) / 2)
 
-        def inside(x: float, y: float) -> bool:
+        def inside(x: Any, y: Any) -> Any:
             u = x / SPREAD
-            beyond = -min(y * cos_low - u * sin_low, u * sin_high - y * cos_high,
-                          u * cos_mid + y * sin_mid)  # signed distances, < 0 inside
-            return beyond <= SLACK or beyond <= slack(math.hypot(u, y))
+            beyond = -np.minimum(np.minimum(y * cos_low - u * sin_low,
+                                            u * sin_high - y * cos_high),
+                                 u * cos_mid + y * sin_mid)  # signed distances, < 0 inside
+            return (beyond <= SLACK) | (beyond <= slack(np.hypot(u, y)))
         return inside
 
     def _pack(self, anchor: tuple[float, float], seeds: Iterable[Box], half_w: float,
@@ -332,7 +338,7 @@ class Layout:
         read whole. None when no spot is free."""
         ax, ay = anchor
         overlaps = self.occupancy.overlaps
-        if inside(ax, ay) and not overlaps((ax, ay, half_w, half_h)):
+        if bool(inside(ax, ay)) and not overlaps((ax, ay, half_w, half_h)):
             return (ax, ay, half_w, half_h)
         bounds = self.framed.bounds if compact else None
         best: tuple[float, float, Box] | None = None
@@ -342,36 +348,42 @@ class Layout:
             ys = (by, by + bh - half_h, by - bh + half_h)
             right, left = bx + bw + half_w + TOUCH, bx - bw - half_w - TOUCH
             top, bottom = by + bh + half_h + TOUCH, by - bh - half_h - TOUCH
-            for x, y in ((right, ys[0]), (right, ys[1]), (right, ys[2]), (left, ys[0]),
-                         (left, ys[1]), (left, ys[2]), (xs[0], top), (xs[1], top),
-                         (xs[2], top), (xs[0], bottom), (xs[1], bottom), (xs[2], bottom)):
+            spots = np.array(((right, ys[0]), (right, ys[1]), (right, ys[2]), (left, ys[0]),
+                              (left, ys[1]), (left, ys[2]), (xs[0], top), (xs[1], top),
+                              (xs[2], top), (xs[0], bottom), (xs[1], bottom),
+                              (xs[2], bottom)))
+            within = inside(spots[:, 0], spots[:, 1])
+            for (x, y), ok in zip(spots.tolist(), within.tolist(), strict=True):
                 distance = ((x - ax) / SPREAD) ** 2 + (y - ay) ** 2
                 view = 0.0 if bounds is None else round(viewed(bounds, x, y, half_w,
                                                                half_h), 9)
-                if (best is not None and (view, distance) >= best[:2]) or (x, y) in seen:
+                if not ok or (best is not None and (view, distance) >= best[:2]) or \
+                        (x, y) in seen:
                     continue
                 seen.add((x, y))
                 box = (x, y, half_w, half_h)
-                if inside(x, y) and not overlaps(box):
+                if not overlaps(box):
                     best = (view, distance, box)
         return None if best is None else best[2]
 
     def _walk(self, centre: tuple[float, float], start: float, first: int, seed: float,
               half_w: float, half_h: float, inside: Callable[[float, float], bool],
-              limit: int | None = None) -> tuple[Box | None, int]:
+              ) -> tuple[Box, int]:
         """A golden-angle spiral out of `centre` to the first free box inside the walk's
-        sector, and the step it was found at; none within `limit` steps."""
+        sector, and the step it was found at. Steps are laid out a batch at a time and
+        those inside the sector found at once (far out, a sector is a narrow share of
+        each turn), so a crowded carte places as quickly as a sparse one."""
         overlaps = self.occupancy.overlaps
         cx, cy = centre
-        for step in itertools.count(first):
-            if step == limit:
-                return None, step
-            radius = start + STEP * math.sqrt(step)
-            angle = (step + seed * 7) * GOLDEN_ANGLE
-            x, y = cx + radius * math.cos(angle) * SPREAD, cy + radius * math.sin(angle)
-            box = (x, y, half_w, half_h)
-            if inside(x, y) and not overlaps(box):
-                return box, step
+        for batch in itertools.count(first, WALK_BATCH):
+            steps = np.arange(batch, batch + WALK_BATCH)
+            radius = start + STEP * np.sqrt(steps)
+            angle = (steps + seed * 7) * GOLDEN_ANGLE
+            xs, ys = cx + radius * np.cos(angle) * SPREAD, cy + radius * np.sin(angle)
+            for index in np.flatnonzero(inside(xs, ys)):
+                box = (float(xs[index]), float(ys[index]), half_w, half_h)
+                if not overlaps(box):
+                    return box, int(steps[index])
         raise AssertionError("unreachable: the spiral is endless")
 
     def _take(self, box: Box, walk: tuple[str | None, int]) -> None:

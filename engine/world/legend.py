@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.meaning.lexicon import Standing
 from engine.world.carte import Carte, Placed
@@ -32,6 +32,7 @@ STATEMENT_PX = 22.0
 SECTOR_PX = (22.0, 28.0)  # a sector's terms, least and most weighty
 TERM_PX = (28.0, 48.0)  # a territory's terms, least and most weighty
 READING_TERM_PX = (24.0, 34.0)  # the same, in the free room between cards that read
+SMALLEST_TERM_PX = 22.0  # a term with no room at its size tries down to this
 RISING = 1.25  # a rising term grows by this much
 TERMS = 6  # terms named per territory, at most
 FIRST_TERMS = 3  # the terms each territory names before anything else
@@ -42,7 +43,7 @@ STATEMENTS = 4  # a territory's statements in turn
 STATEMENT_MEASURE = 22.0  # ems a line
 MARGIN_PX = 10.0  # free room kept around a label (two labels side by side read as one)
 PICTURE_PX = 10.0  # a picture smaller than this (half side, px) may be covered
-SEARCH = 900  # spots tried around a term's anchor
+SEARCH = 1600  # spots tried around a term's anchor
 TITLE_SEARCH = 40  # spots tried around a card for its title
 
 
@@ -109,6 +110,10 @@ class Legend:
                 if label.text.casefold() in said:  # the same words once on the map
                     continue
                 placed = placing.fit(label, search)
+                for px in (label.px * 0.8, SMALLEST_TERM_PX):  # a term shrinks to fit
+                    if placed is None and label.role in ("term", "sector") and px < label.px:
+                        placed = placing.fit(replace(label, px=max(px, SMALLEST_TERM_PX)),
+                                             search)
                 if placed is not None:
                     labels.append(placed)
                     said.add(label.text.casefold())

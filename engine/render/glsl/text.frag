@@ -48,7 +48,8 @@ void main() {
     vec4 letters = vec4(rgb, a);
     // the letters' own shape, blurred (a coarser mip): a field of text, not tiny words
     // competing with the labels over it (a low ramp keeps it visible)
-    float blur = smoothstep(0.0, 0.35, texture(atlas, v_tex, 2.5).r) * 0.32;
+    float coarse = texture(atlas, v_tex, 2.5).r;  // where letters are small, a soft smudge;
+    float blur = smoothstep(0.0, 0.35, max(coarse, halo * 0.8)) * 0.45;  // tiny, their shape
     vec4 grey = vec4(v_color.rgb * blur, blur);
     // the blur comes in late: half-greeked letters fade over a clear field, not a smudge
     colour = (letters * (1.0 - v_greek) + grey * v_greek * v_greek * v_greek)
