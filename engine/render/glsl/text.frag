@@ -7,6 +7,7 @@ in float v_greek;
 in float v_backdrop;
 in vec2 v_local;
 in vec2 v_size;
+in float v_em;
 uniform sampler2D atlas;
 uniform float opacity;
 uniform float halo_texels;
@@ -49,7 +50,8 @@ void main() {
     // the letters' own shape, blurred (a coarser mip): a field of text, not tiny words
     // competing with the labels over it (a low ramp keeps it visible)
     float coarse = texture(atlas, v_tex, 2.5).r;  // where letters are small, a soft smudge;
-    float blur = smoothstep(0.0, 0.35, max(coarse, halo * 0.8)) * 0.45;  // tiny, their shape
+    float blur = smoothstep(0.0, 0.35, max(coarse, halo * 0.8))  // tiny, their shape
+               * mix(0.45, 0.2, smoothstep(3.0, 7.0, v_em));  // fainter under labels
     vec4 grey = vec4(v_color.rgb * blur, blur);
     // the blur comes in late: half-greeked letters fade over a clear field, not a smudge
     colour = (letters * (1.0 - v_greek) + grey * v_greek * v_greek * v_greek)

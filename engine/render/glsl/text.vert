@@ -29,12 +29,14 @@ out float v_greek;
 out float v_backdrop;
 out vec2 v_local;
 out vec2 v_size;  // the quad's size in ems (a backdrop's edge is measured in ems)
+out float v_em;   // the em in pixels on 1080 lines
 
 void main() {
     vec2 centre = anchor.xy;
     float size = anchor.z;
     float alpha = 1.0;
     v_greek = 0.0;
+    v_em = 0.0;
     if (anchor.w > OVERLAY) {
         float bloom = smoothstep(0.0, 1.6, max(time - anchor.w, 0.0));
         float seed = fract(sin(dot(anchor.xy, vec2(12.9898, 78.233))) * 43758.5453) * 6.2831;
@@ -46,6 +48,7 @@ void main() {
         float age = max(time - anchor.w, 0.0);
         float settle = role.x > 0.5 ? 0.0 : smoothstep(settle_after, settle_after * 2.5, age);
         size *= view.z;
+        v_em = size * 1080.0;
         if (role.x > 1.5) {
             // a label for the whole view: its own size on screen, never larger than the
             // box it was given; gone once the view closes in on the cards around it
