@@ -23,7 +23,7 @@ from engine.config import Config, defaults_text
 from engine.journal.cache import PayloadCache
 from engine.journal.journal import Journal
 from engine.world.carte import Carte
-from engine.world.contribution import Contribution, Tags
+from engine.world.contribution import Contribution, Tags, understood
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (1280, 720)
@@ -120,10 +120,11 @@ def write_journal(config: Config, contributions: Iterable[Contribution]) -> int:
     workers: quick to make, and what a restart reads is the same. Returns how many."""
     journal = Journal(config.paths.data / "journal.sqlite")
     payloads = PayloadCache(config.paths.data / "cache")
-    carte = Carte(config.event.themes, config.event.sequences)
+    carte = Carte.of(config)
     written = 0
     try:
         for contribution in contributions:
+            contribution = understood(contribution, carte.language)  # as intake reads it
             payloads.save(contribution)
             journal.accept(contribution.id, contribution.kind, contribution.name,
                            contribution.name, contribution.tags,

@@ -3,8 +3,9 @@ contributions, and frames of arrivals, each made with `carte render`.
 
     .venv/bin/python -m bench.contact_sheet [--out docs/contact-sheet.png] [--keep DIR]
 
-34 is an ordinary afternoon of dropped files (bench.legibility); the other counts are
-fabricated journals (bench.common). Renders are 960x540, shown at 384x216.
+34 is an ordinary afternoon of dropped files, the other counts days of texts, from the
+carte's corpus (engine.intake.corpus); the arrivals are ten of them. Renders are
+960x540, shown at 384x216.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from pathlib import Path
 import av
 from PIL import Image, ImageDraw, ImageFont
 
-from bench.common import fabricated, make_project, write_journal
-from bench.legibility import SCENES, afternoon
+from bench.common import make_project, write_journal
+from bench.legibility import SCENES
 from engine.config import load_config
+from engine.intake.corpus import contributions, day, write_afternoon
 from engine.world.typeset import default_font
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,11 +42,12 @@ def project(folder: Path, count: int) -> Path:
     """A project whose journal holds `count` contributions."""
     config = make_project(folder, {"display": {"fps": "30"}, "osc": {"enabled": "false"}})
     if count == 34:
-        afternoon(folder / "inbox")
+        write_afternoon(folder / "inbox")
         carte("ingest", "--config", str(config))
     else:
-        loaded = load_config(config)
-        write_journal(loaded, fabricated(count, themes=loaded.event.themes))
+        event = load_config(config).event
+        write_journal(load_config(config), contributions(day(count, event.themes,
+                                                             event.sequences)))
     return config
 
 

@@ -1,9 +1,16 @@
-"""How much of the carte a machine reader can read: an ordinary afternoon of 34
-contributions (the project's samples plus short French texts across the themes and
-sequences), rendered with `carte render` at 1280x720 after 6 s in each shipped scene,
-then read back by tesseract (French). Prints the share of the carte's words found.
+"""How much of the carte a visitor reads from the whole view: each shipped scene rendered
+with `carte render` at 1920x1080 and read back by tesseract (French), on an ordinary
+afternoon of 34 contributions (dropped files: texts up to 200 characters, pictures,
+sound, video, data, keyword files) and on days of 300 and 3,000 texts, for two corpora:
+the one the carte was tuned on (`engine.intake.corpus`) and a witness written apart and
+never tuned on (`bench.temoin`).
 
-    .venv/bin/python -m bench.legibility [--out FOLDER]
+It prints, per corpus, scene and count: at 34, the share of the carte's words read; at
+300 and 3,000, how many distinct words of the contributions are read; and how many of
+each theme's five most characteristic terms are read whole.
+
+    .venv/bin/python -m bench.legibility [--corpus atelier|temoin] [--scene S]
+        [--count N] [--out FOLDER]
 """
 
 from __future__ import annotations
@@ -15,32 +22,25 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from engine.intake.samples import TEXTS, write_samples
+from bench import temoin
+from bench.common import make_project, write_journal
+from engine.config import load_config
+from engine.intake import corpus
+from engine.intake.corpus import contributions
+from engine.world.carte import Carte
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENES = ("champ", "brume", "parole")
-AFTERNOON = {
-    "capacitations/enjeux/ecole.txt": "L'école doit apprendre à douter des écrans.",
-    "capacitations/paradoxes/temps.txt": "Plus d'outils, moins de temps pour apprendre.",
-    "capacitations/possibles/mediation.md": "# Médiation\nDes médiateurs dans chaque "
-                                            "bibliothèque, pour *tous* les âges.",
-    "datas/enjeux/vie-privee.txt": "La vie privée est un droit, pas une option.",
-    "datas/paradoxes/gratuit.txt": "Si c'est gratuit, qui paie vraiment ?",
-    "datas/possibles/ouvertes.txt": "Des données ouvertes, lisibles par chacun.",
-    "coopérations/enjeux/confiance.txt": "Coopérer demande de la confiance.",
-    "coopérations/paradoxes/reseaux.txt": "Connectés partout, seuls ensemble.",
-    "coopérations/possibles/jardins.txt": "Des jardins numériques partagés.",
-    "démocratie/enjeux/voter.txt": "Voter ne suffit plus : il faut délibérer.",
-    "démocratie/paradoxes/vitesse.txt": "La démocratie est lente, les réseaux rapides.",
-    "démocratie/possibles/budget.txt": "Un budget participatif pour le numérique local.",
-    "lenteur.txt": "Ralentir pour mieux penser ensemble.",
-    "ecoute.txt": "Écouter avant de coder.",
-    "humain.txt": "Remettre l'humain au centre des machines.",
-    "communs.txt": "Le logiciel libre est un commun.",
-    "question.txt": "Qui décide de nos algorithmes ?",
+COUNTS = (34, 300, 3000)
+SIZE = "1920x1080"
+CORPORA: dict[str, tuple[Callable[[Path], dict[str, str]], Callable[..., Iterator]]] = {
+    "atelier": (corpus.write_afternoon, corpus.day),
+    "temoin": (temoin.write_afternoon, temoin.day),
 }
+CHARACTERISTIC = 5
 
 
 def words(text: str) -> set[str]:
@@ -50,70 +50,71 @@ def words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z]{3,}", plain)}
 
 
-def afternoon(inbox: Path) -> set[str]:
-    """Write the 34 contributions into `inbox`; the words the carte should show."""
-    write_samples(inbox)
-    for relative, text in AFTERNOON.items():
-        path = inbox / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text + "\n", encoding="utf-8")
-    shown = set()
-    for text in [*TEXTS.values(), *AFTERNOON.values()]:
-        shown |= words(re.sub(r"[#*]", " ", text))
-    return shown
-
-
-def config(folder: Path) -> Path:
-    path = folder / "config.toml"
-    path.write_text(f"""
-[paths]
-inbox = "{folder / 'inbox'}"
-data = "{folder / 'data'}"
-refused = "{folder / 'data' / 'refused'}"
-scenes = "{ROOT / 'scenes'}"
-shaders = "{ROOT / 'shaders'}"
-sound = "{ROOT / 'sound'}"
-[display]
-size = [1280, 720]
-fps = 30
-[audio]
-backend = "none"
-[osc]
-enabled = false
-[event]
-themes = ["capacitations", "datas", "coopérations", "démocratie"]
-sequences = ["enjeux", "paradoxes", "possibles"]
-""", encoding="utf-8")
-    return path
-
-
 def carte(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "engine", *args], check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def project(folder: Path, name: str, count: int
+            ) -> tuple[Path, set[str], list[list[set[str]]]]:
+    """A project holding `count` contributions of corpus `name`; the words its texts
+    say, and each theme's most characteristic terms (each as its set of words)."""
+    config = make_project(folder, {"display": {"fps": "30", "size": "[1920, 1080]"},
+                                   "osc": {"enabled": "false"}})
+    afternoon, day = CORPORA[name]
+    loaded = load_config(config)
+    event = loaded.event
+    if count == 34:
+        texts = afternoon(folder / "inbox")
+        carte("ingest", "--config", str(config))
+        said = list(texts.values())
+    else:
+        days = list(day(count, event.themes, event.sequences))
+        write_journal(loaded, contributions(iter(days)))
+        said = [text for _, text in days]
+    built = Carte.of(loaded)
+    for index, contribution in enumerate(contributions(iter(day(count, event.themes,
+                                                                event.sequences)))):
+        built.add(contribution, float(index))
+    terms = [[words(t.form) for t in built.lexicon.terms(theme, CHARACTERISTIC)]
+             for theme in event.themes] if count != 34 else []
+    shown = set().union(*(words(re.sub(r"[#*]", " ", text)) for text in said))
+    return config, shown, terms
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="keep the renders in this folder")
     parser.add_argument("--scene", action="append", help="only this scene (repeatable)")
+    parser.add_argument("--count", action="append", type=int, help="only this many")
+    parser.add_argument("--corpus", action="append", choices=sorted(CORPORA))
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as name:
-        folder = Path(name)
-        shown = afternoon(folder / "inbox")
-        settings = config(folder)
-        carte("ingest", "--config", str(settings))
-        for scene in args.scene or SCENES:
-            png = folder / f"{scene}.png"
-            carte("render", "--config", str(settings), "--scene", scene, "--seconds", "6",
-                  "--out", str(png))
-            read = subprocess.run(["tesseract", str(png), "-", "-l", "fra"], check=True,
-                                  capture_output=True, text=True).stdout
-            found = words(read) & shown
-            print(f"{scene}: {len(found)}/{len(shown)} words read "
-                  f"({100 * len(found) / len(shown):.0f} %)")
-            if args.out:
-                args.out.mkdir(parents=True, exist_ok=True)
-                shutil.copy(png, args.out / png.name)
+    for name in args.corpus or CORPORA:
+        for count in args.count or COUNTS:
+            with tempfile.TemporaryDirectory() as folder_name:
+                folder = Path(folder_name)
+                config, shown, terms = project(folder / "project", name, count)
+                for scene in args.scene or SCENES:
+                    png = folder / f"{name}-{scene}-{count}.png"
+                    carte("render", "--config", str(config), "--scene", scene, "--size", SIZE,
+                          "--seconds", "6", "--out", str(png))
+                    read = words(subprocess.run(["tesseract", str(png), "-", "-l", "fra"],
+                                                check=True, capture_output=True,
+                                                text=True).stdout)
+                    found = read & shown
+                    if count == 34:
+                        said = f"{len(found)}/{len(shown)} words read " \
+                               f"({100 * len(found) / len(shown):.0f} %)"
+                    else:
+                        said = f"{len(found)} distinct words of the contributions read"
+                    if terms:
+                        said += "; characteristic terms read per theme: " + ", ".join(
+                            f"{sum(term <= read for term in theme)}/{len(theme)}"
+                            for theme in terms)
+                    print(f"{name} {scene} {count}: {said}", flush=True)
+                    if args.out:
+                        args.out.mkdir(parents=True, exist_ok=True)
+                        shutil.copy(png, args.out / png.name)
     return 0
 
 

@@ -12,6 +12,8 @@ minutes) takes fewer rounds and carts of up to 1,000 contributions; the full run
 Groups (module: figures):
 - frames (bench/frames.py): frame CPU and total time at 0 / 1,000 / 10,000
   contributions against instanced textured quads; the cost of placing one.
+- meaning (bench/meaning.py): the meaning of one arrival (reading, placing beside the
+  alike, its regions' terms) at 0 / 1,000 / 10,000.
 - live (bench/live.py): a live engine: 12-megapixel JPEG and text drop-to-screen,
   shader hot reload, a burst of 100 photos, OSC-to-screen latency.
 - osc (bench/osc.py): OSC throughput against python-osc's blocking server, frame cost.
@@ -44,7 +46,8 @@ from bench.common import Row, table  # noqa: E402
 
 GROUPS = {"frames": "bench.frames", "live": "bench.live", "osc": "bench.osc",
           "sound": "bench.audio", "start": "bench.startup", "replay": "bench.replay",
-          "web": "bench.web", "isf": "bench.isf", "oscquery": "bench.oscquery"}
+          "web": "bench.web", "isf": "bench.isf", "oscquery": "bench.oscquery",
+          "meaning": "bench.meaning"}
 TAIL = 1500
 
 

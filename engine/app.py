@@ -87,8 +87,7 @@ class Engine:
         self.scene: Scene = scene
         self.leaving: Scene | None = None
         self.transition = (0.0, 0.0, "fondu")  # start, seconds, shader
-        self.carte = Carte(config.event.themes, config.event.sequences,
-                           config.display.text_size, config.display.font)
+        self.carte = Carte.of(config)
         self.camera = Camera(surface.size[0] / surface.size[1])
         # Glyphs are rasterised at the size a visit shows them (mipmaps serve the whole
         # view), so text stays sharp when the view closes in, on a poster too.
@@ -256,9 +255,11 @@ class Engine:
             self.surface.present(self.target)  # the last frame stays
             return not self.stopping.is_set()
         level, bands = self._listen()
+        self.camera.featured = self.compositor.cards.legend.plan.featured
         view = self.camera.update(self.tick.time, self.carte)
         inputs = FrameInputs(self.tick, level, bands, view, self._mouse(),
-                             float(self.config.audio.sample_rate), self._samples())
+                             float(self.config.audio.sample_rate), self._samples(),
+                             self.camera.settled(), self.camera.page(self.tick.time, self.carte))
         start, seconds, shader = self.transition
         progress = (self.tick.time - start) / seconds if seconds > 0 else 1.0
         steer = self.steering.effective

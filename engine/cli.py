@@ -8,6 +8,7 @@ import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine import logs
 from engine.clock import FixedClock, WallClock
@@ -17,6 +18,10 @@ from engine.problems import Problem, ProblemError
 from engine.render.surface import OffscreenSurface
 from engine.web.server import WebBindError
 from engine.world.carte import ABSENT
+
+if TYPE_CHECKING:
+    from engine.journal.journal import Journal
+    from engine.world.carte import Carte
 
 log = logging.getLogger("carte")
 
@@ -90,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     with_config(commands.add_parser("ingest", help="take what the inbox holds now, then exit"))
     listing = with_config(commands.add_parser("list", help="every file the journal knows"))
     listing.add_argument("--json", action="store_true", help="the stable JSON form")
+    said = with_config(commands.add_parser("terms", help="each theme's and sector's terms, "
+                                           "with their weights and counts"))
+    said.add_argument("--json", action="store_true", help="the stable JSON form")
     for state, verb in (("hidden", "hide"), ("shown", "show"), ("pinned", "pin")):
         moderate = with_config(commands.add_parser(verb, help=f"mark a contribution {state}"))
         moderate.add_argument("id", help="contribution id (see `carte list`)")
@@ -127,6 +135,8 @@ def command(args: argparse.Namespace) -> int:
             return ingest(config)
         if args.command == "list":
             return listing(config, args.json)
+        if args.command == "terms":
+            return terms(config, args.json)
         if args.command == "osc-map":
             return osc_map(config, args.open_stage_control)
         if args.command == "replay":
@@ -328,43 +338,79 @@ def ingest(config: Config) -> int:
     return 0
 
 
-def listing(config: Config, as_json: bool) -> int:
-    """Every file the journal knows, oldest first."""
-    import json
-
+def journal_carte(config: Config, journal: Journal) -> Carte:
+    """The carte as the engine draws it from the journal: journaled spots taken again,
+    others walked; every contribution read."""
     from engine.intake.intake import Intake
-    from engine.journal.journal import Journal
     from engine.world.carte import Carte
 
+    intake = Intake(config, journal)
+    try:
+        carte = Carte.of(config)
+        spots = journal.places()
+        for arrived in intake.restore():
+            carte.add(arrived.contribution, 0.0, arrived.state,
+                      spots.get(arrived.contribution.id))
+    finally:
+        intake.stop()
+    return carte
+
+
+def print_json(value: object) -> int:
+    """The stable JSON form of a listing, on stdout; the command's exit status (0)."""
+    import json
+
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+    return 0
+
+
+def listing(config: Config, as_json: bool) -> int:
+    """Every file the journal knows, oldest first."""
+    from engine.journal.journal import Journal
+
     journal = Journal(config.paths.data / "journal.sqlite")
-    intake = Intake(config, journal) if as_json else None
     try:
         entries = [entry.public() for entry in journal.entries()]
-        if intake is not None:
-            # The map as the engine draws it: journaled spots taken again, others walked.
-            carte = Carte(config.event.themes, config.event.sequences,
-                          config.display.text_size, config.display.font)
-            spots = journal.places()
-            for arrived in intake.restore():
-                carte.add(arrived.contribution, 0.0, arrived.state,
-                          spots.get(arrived.contribution.id))
-            places = {p.contribution.id: p.place() for p in carte.placed}
+        if as_json:
+            carte = journal_carte(config, journal)
             for entry in entries:
-                if entry["id"] in places and entry["state"] in ("shown", "hidden", "pinned"):
-                    entry["place"] = places[entry["id"]]
+                placed = carte.find(entry["id"]) if entry["id"] else None
+                if placed is None or entry["state"] not in ("shown", "hidden", "pinned"):
+                    continue
+                entry["place"] = placed.place()
+                reading = placed.contribution.reading
+                if reading is not None:
+                    entry["title"] = reading.title
+                    entry["terms"] = [{"term": t.form, "key": t.key, "weight": t.weight}
+                                      for t in reading.terms]
     finally:
-        if intake is not None:
-            intake.stop()
         journal.close()
     if as_json:
-        print(json.dumps({"contributions": entries}, ensure_ascii=False, indent=2))
-        return 0
+        return print_json({"contributions": entries})
     for entry in entries:
         tags = ", ".join(f"{k}={v}" for k, v in entry["tags"].items())
         reason = f"  ({entry['reason']})" if entry["reason"] else ""
         print(f"{entry['time']}  {entry['id'] or '-':16}  {entry['kind'] or '-':9}  "
               f"{entry['state']:9}  {logs.escape(entry['name'])}  {logs.escape(tags)}"
               f"{logs.escape(reason)}")
+    return 0
+
+
+def terms(config: Config, as_json: bool) -> int:
+    """Each theme's and sector's terms: what the carte names, with weights and counts."""
+    from engine.journal.journal import Journal
+
+    journal = Journal(config.paths.data / "journal.sqlite")
+    try:
+        regions = journal_carte(config, journal).terms()
+    finally:
+        journal.close()
+    if as_json:
+        return print_json({"regions": regions})
+    for region in regions:
+        said = ", ".join(f"{t['term']} ({t['weight']:.2f}, {t['count']})"
+                         for t in region["terms"]) or "—"
+        print(f"{region['region']} [{region['contributions']}]: {logs.escape(said)}")
     return 0
 
 

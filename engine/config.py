@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from engine.meaning.language import LANGUAGES
 from engine.problems import Problem, ProblemError
 from engine.tomlfile import locate, read_toml
 
@@ -171,6 +172,7 @@ class EventConfig:
     parcours: dict[str, dict[str, str]] = field(default_factory=lambda: dict(PARCOURS))
     moments: tuple[str, ...] = MOMENTS
     defaults: dict[str, str] = field(default_factory=dict)
+    language: str = "fr"  # what the contributions are read in (terms, titles)
 
 
 @dataclass(frozen=True)
@@ -392,6 +394,9 @@ def _check_values(config: Config, text: str) -> list[Problem]:
             complain("event.defaults", key, "expected theme, sequence, parcours, moment or author")
         elif value not in vocabulary[key]:
             complain("event.defaults", key, f"{value!r} is not one of the event's {key}s")
+    if config.event.language not in LANGUAGES:
+        complain("event", "language", f"{config.event.language!r} is not read; expected one "
+                 f"of {', '.join(LANGUAGES)}")
     sequences = set(config.event.sequences)
     themes = set(config.event.themes)
     for name, crossing in config.event.parcours.items():

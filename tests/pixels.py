@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from bench.contrast import text_region
+
 
 def luminance(image: np.ndarray) -> np.ndarray:
     rgb = image[..., :3].astype(np.float32) / 255.0
@@ -30,15 +32,4 @@ def region(view: tuple[float, float, float], box: tuple[float, float, float, flo
            size: tuple[int, int]) -> tuple[slice, slice]:
     """The rows and columns of a frame of `size` (width, height) that a map box (centre
     and half extents) covers, seen from `view` (centre x, y and zoom)."""
-    x, y, zoom = view
-    bx, by, w, h = box
-    width, height = size
-
-    def column(mx: float) -> int:
-        return int(((mx - x) * zoom * height / width + 1.0) / 2.0 * width)
-
-    def row(my: float) -> int:
-        return int((1.0 - (my - y) * zoom) / 2.0 * height)
-
-    return (slice(max(row(by + h), 0), min(row(by - h), height)),
-            slice(max(column(bx - w), 0), min(column(bx + w), width)))
+    return text_region(view, box, size, 0.0)

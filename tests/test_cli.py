@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -60,6 +61,34 @@ def test_ingest_waits_for_what_the_engine_waits_for_and_counts_duplicates(
     assert sorted(p.name for p in inbox.rglob("*")) == [".gitkeep", ".partage", "note.txt",
                                                          "photo.jpg.part"]
     assert not (project.parent / "data" / "refused").exists()
+
+
+def test_terms_and_titles_as_data(project: Path) -> None:
+    """`carte list --json` gives each contribution its title and terms; `carte terms`
+    each theme's and sector's terms with weights and counts; a hidden contribution's
+    words are gone from them."""
+    inbox = project.parent / "inbox" / "datas" / "enjeux"
+    inbox.mkdir(parents=True)
+    (inbox / "a.txt").write_text("Nos données personnelles valent de l'or. #vieprivée")
+    (inbox / "b.txt").write_text("La donnée personnelle n'est pas à vendre.")
+    (inbox / "c.mots").write_text("hippocampes\nvie privée\n")
+    assert carte("ingest", "--config", str(project)).returncode == 0
+    listed = json.loads(carte("list", "--json", "--config", str(project)).stdout)
+    first = next(e for e in listed["contributions"] if e["name"] == "a.txt")
+    assert first["title"] == "Nos données personnelles valent de l'or."
+    keys = {t["key"]: t["weight"] for t in first["terms"]}
+    assert {"donnée", "donnée personnel", "vie privé"} <= set(keys)
+    assert keys["vie privé"] > keys["donnée"]  # a hashtag weighs more than running text
+    done = carte("terms", "--json", "--config", str(project))
+    assert done.returncode == 0, done.stderr
+    regions = {r["region"]: r for r in json.loads(done.stdout)["regions"]}
+    said = {t["key"]: t for t in regions["datas/enjeux"]["terms"]}
+    assert said["donnée personnel"]["count"] == 2 and regions["datas"]["contributions"] == 3
+    assert "hippocampe" in said
+    hidden = next(e["id"] for e in listed["contributions"] if e["name"] == "c.mots")
+    assert carte("hide", hidden, "--config", str(project)).returncode == 0
+    text = carte("terms", "--config", str(project)).stdout
+    assert "datas/enjeux [2]:" in text and "hippocampe" not in text
 
 
 def test_render_refuses_what_it_cannot_write(tmp_path: Path) -> None:

@@ -261,7 +261,8 @@ def test_carte_list_json_tells_the_whole_story(project: Path) -> None:
     by_name = {entry["name"]: entry for entry in listed["contributions"]}
     first, second = by_name["a.txt"], by_name["b.xyz"]
     assert set(first) == {"seq", "id", "kind", "name", "source", "state", "reason", "tags",
-                          "archive", "time", "place"}
+                          "archive", "time", "place", "title", "terms"}
+    assert first["title"] == "Une idée" and [t["key"] for t in first["terms"]] == ["idée"]
     assert set(first["place"]) == {"x", "y", "w", "h"}
     assert first["place"]["w"] > first["place"]["h"] > 0  # "Une idée": one short line
     assert "place" not in second

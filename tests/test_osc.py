@@ -37,7 +37,12 @@ from engine.control import (
     StrokeProgress,
     Transport,
 )
+from engine.control.link import published_terms
+from engine.control.oscjson import READ, describe
+from engine.control.routes import build_address_space
 from engine.render.shader import ShaderInput
+from engine.world.carte import Carte
+from engine.world.contribution import Contribution, Tags
 from tests.test_osc_table import FLOW, MODEL, near_osc
 
 LOOPBACK = ("127.0.0.1/32",)
@@ -355,3 +360,28 @@ def test_a_port_in_use_names_the_port_and_the_config_key() -> None:
     assert f"port {port} is already in use" in str(caught.value)
     assert "[osc] port" in str(caught.value)
     assert server.thread is None
+
+
+def test_a_vj_asks_the_terms_of_each_theme(server: OscServer, client: Client) -> None:
+    """`/carte/terms [region]` replies each theme's terms from the published snapshot;
+    OSCQuery shows each theme's vitality and first terms as read-only values."""
+    carte = Carte(("datas", "démocratie"), ("enjeux",))
+    for index, text in enumerate(("Nos données personnelles.", "Des données ouvertes.",
+                                  "Le tirage au sort.")):
+        carte.add(Contribution(f"{index:016x}", "text", f"{index}.txt", text,
+                               Tags("datas" if index < 2 else "démocratie", "enjeux")),
+                  float(index))
+    terms = published_terms(carte, 10.0)
+    server.publish(Snapshot(terms=terms))
+    client.send("/carte/terms")
+    replies = dict(client.replies())
+    assert set(replies) == {"/carte/terms/datas", "/carte/terms/democratie"}
+    vitality, count, first, weight, said = replies["/carte/terms/datas"][:5]
+    assert count == 2 and first == "données" and weight == pytest.approx(1.0) and said == 2
+    assert 0.0 < vitality <= 1.0
+    client.send("/carte/terms", "démocratie/enjeux")
+    assert [address for address, _ in client.replies()] == ["/carte/terms/democratie/enjeux"]
+    space = build_address_space(ControlModel(themes=("datas", "démocratie")))
+    route = next(r for r in space.routes if r.address == "/carte/terms/datas/top")
+    described = describe(route, Snapshot(terms=terms))
+    assert described["VALUE"][0].startswith("données") and described["ACCESS"] == READ

@@ -75,7 +75,9 @@ def test_a_drawing_far_out_on_a_full_carte_is_drawn(project: Path, tmp_path: Pat
                                                 f"note {index} sur les communs",
                                                 Tags(theme="datas")), restored=True))
         drawing = replace(decode(source, Limits()), id="d" * 16, tags=Tags(theme="datas"))
-        engine.receive(Arrived(drawing))
+        _, _, right, top = engine.carte.extent
+        engine.places[drawing.id] = (right + 0.3, top + 0.3, 0)  # where it was placed once
+        engine.receive(Arrived(drawing, restored=True))
         placed = engine.carte.placed[-1]
         assert abs(placed.x) > 2.0 or abs(placed.y) > 1.3  # beyond the old painted middle
         for _ in range(60):

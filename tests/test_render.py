@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bench.contrast import TARGET, ratio, text_region
+from engine.app import Engine
+from engine.clock import FixedClock
+from engine.config import load_config
+from engine.intake.corpus import contributions, day
 from engine.intake.intake import Arrived
-from engine.render.text import FLOOR_PX
+from engine.render.surface import OffscreenSurface
+from engine.render.text import STRIDE
 from engine.world.contribution import Contribution, Tags
+from engine.world.layout import GUTTER
+from engine.world.legend import FLOOR_PX
 from tests.engines import make_engine
 from tests.pixels import difference, is_blank, luminance, mean_colour, region
+
+THEMES = ("capacitations", "datas", "coopérations", "démocratie")
+SEQUENCES = ("enjeux", "paradoxes", "possibles")
 
 
 def rgb(expected: tuple[float, float, float]) -> object:
@@ -217,7 +229,7 @@ def test_recurring_keywords_grow_in_the_constellation(project: Path) -> None:
         assert rows.count == len("#écoute") + len("#soin") + len("#lien")
         constellation = engine.compositor.constellation
         assert constellation.version == engine.carte.version
-        anchors = np.frombuffer(rows.buffer.read(), "f4").reshape(-1, 17)[: rows.count, 10]
+        anchors = np.frombuffer(rows.buffer.read(), "f4").reshape(-1, STRIDE)[: rows.count, 10]
         assert anchors.max() > anchors.min() * 1.3  # the recurring word is larger
     finally:
         engine.close()
@@ -272,5 +284,27 @@ def test_a_backdrop_darkens_the_field_behind_a_card(project: Path) -> None:
         between = after < before  # not the letters, which are lighter than the mist
         assert between.mean() > 0.5
         assert float((before - after)[between].mean()) > 0.08
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("scene", ["champ", "brume", "parole"])
+def test_settled_cards_keep_their_contrast_in_every_scene(project: Path, scene: str) -> None:
+    """Ink against the field drawn under it, on settled cards: at least 7:1 (WCAG's AAA
+    for body text, what a projector in a lit room still leaves readable)."""
+    config = load_config(project)
+    config = replace(config, display=replace(config.display, scene=scene))
+    engine = Engine(config, OffscreenSurface((960, 540)), FixedClock(30), False)
+    try:
+        for said in contributions(day(16, THEMES, SEQUENCES)):
+            engine.receive(Arrived(said, restored=True))
+        image = frame(engine, 60)
+        view = engine.camera.view
+        gutter = GUTTER * engine.carte.layout.em
+        ratios = [ratio(image[text_region(view, (p.x, p.y, p.w, p.h), (960, 540), gutter)])
+                  for p in engine.carte.placed]
+        assert engine.compositor.cards.letters == pytest.approx(1.0)
+        assert np.nanmedian(ratios) >= TARGET, sorted(ratios)
+        assert np.nanmin(ratios) >= TARGET * 0.8, sorted(ratios)
     finally:
         engine.close()

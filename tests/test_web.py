@@ -519,3 +519,29 @@ def test_the_whole_pending_queue_pages_oldest_first_with_its_words(project: Path
         for bad in ("state=perdu", "after=x", "limit=-3"):
             answer = client.request("GET", f"/api/moderation/arrivals?{bad}", headers=BEARER)
             assert answer.status == 400 and "state" in answer.json()["error"]
+
+
+def test_the_carte_s_terms_are_served_as_data(live: tuple[Engine, Client]) -> None:
+    """`GET /api/terms`: each theme's and sector's terms, lemmatised, as the projection
+    names them; anyone may read them, as anyone reads the projection."""
+    engine, client = live
+    ids = []
+    for text in ("La confiance se construit lentement, la confiance demande du temps.",
+                 "Sans confiance, pas de délibération.", "Les données sont un commun."):
+        status, answer = send(client, text=text, theme="démocratie", sequence="enjeux")
+        assert status == 202
+        ids.append(str(answer["id"]))
+    for id in ids:
+        step_until(engine, lambda id=id: id in engine.carte.ids, 10)
+        assert moderate(client, action="approve", id=id) == 200
+    step_until(engine, lambda: not engine.carte.hidden & set(ids), 10)
+    for _ in range(int(2.5 * engine.config.display.fps)):  # the board is refreshed each second
+        engine.step()
+    answer = client.request("GET", "/api/terms")
+    assert answer.status == 200
+    regions = {r["region"]: r for r in answer.json()["regions"]}
+    assert set(regions) >= {"démocratie", "démocratie/enjeux", "datas"}
+    said = regions["démocratie"]["terms"]
+    assert said[0]["term"] == "confiance" and said[0]["count"] == 2
+    assert {"donnée", "commun"} <= {t["key"] for t in said}
+    assert regions["démocratie"]["contributions"] == 3

@@ -28,6 +28,7 @@ from engine.control.refusal import OVERSIZED, RANGE, WRONG, Refused
 from engine.control.requests import (
     ListRecent,
     ListScenes,
+    ListTerms,
     Query,
     Request,
     StatusRequest,
@@ -190,6 +191,14 @@ def list_recent(args: Sequence[Any], context: Context) -> ListRecent:
     if len(args) != 1:
         raise Refused(WRONG, "expected an optional number of contributions")
     return ListRecent(int(min(max(finite(args[0], "count"), 1), MAX_RECENT)))
+
+
+def list_terms(args: Sequence[Any], context: Context) -> ListTerms:
+    if not args:
+        return ListTerms()
+    if len(args) != 1 or not isinstance(args[0], str):
+        raise Refused(WRONG, "expected an optional theme, or theme/sequence")
+    return ListTerms(args[0][:200])
 
 
 def status(args: Sequence[Any], context: Context) -> StatusRequest:

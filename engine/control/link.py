@@ -14,10 +14,18 @@ from typing import TYPE_CHECKING
 from engine.bind import listen
 from engine.control.advertise import Advertisement
 from engine.control.handlers import MAX_RECENT
-from engine.control.model import ContributionSummary, ControlModel, Snapshot, Status
+from engine.control.model import (
+    ContributionSummary,
+    ControlModel,
+    RegionTerms,
+    Snapshot,
+    Status,
+)
 from engine.control.oscquery import OscQueryServer
+from engine.control.routes import address_part
 from engine.control.server import OscBindError, OscServer
 from engine.control.settings import ControlSettings
+from engine.world.carte import Carte
 from engine.world.contribution import Contribution
 from engine.world.scene import layer_inputs
 
@@ -41,6 +49,15 @@ def summary(contribution: Contribution, state: str) -> ContributionSummary:
     return ContributionSummary(contribution.id, contribution.kind, text[:80],
                                contribution.tags.theme or "", state == "hidden",
                                state == "pinned")
+
+
+def published_terms(carte: Carte, now: float) -> tuple[RegionTerms, ...]:
+    """Each region's terms as the OSC thread answers them."""
+    return tuple(RegionTerms(r["region"], "/".join(address_part(p) for p in
+                                                   r["region"].split("/")),
+                             r["vitality"], r["contributions"],
+                             tuple((t["term"], t["weight"], t["count"]) for t in r["terms"]))
+                 for r in carte.terms(now=max(now, 0.0)))
 
 
 class ControlLink:
@@ -89,7 +106,8 @@ class ControlLink:
         sound = engine.audio.params() if engine.audio is not None else ()
         transition = engine.shaders.source(engine.scene.transition_shader)
         return ControlModel(tuple(engine.scenes.names()), layers, sound,
-                            transition.inputs if transition else ())
+                            transition.inputs if transition else (),
+                            engine.carte.layout.themes)
 
     def frame(self) -> None:
         engine = self.engine
@@ -122,7 +140,7 @@ class ControlLink:
         recent = tuple(summary(p.contribution, states[p.contribution.id])
                        for p in reversed(engine.carte.placed[-MAX_RECENT:]))
         return Snapshot(engine.scene_name, engine.steering.values(engine), recent,
-                        self.status())
+                        self.status(), published_terms(engine.carte, engine.tick.time))
 
     def status(self) -> Status:
         engine = self.engine

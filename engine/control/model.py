@@ -29,6 +29,7 @@ class ControlModel:
     layers: tuple[tuple[str, tuple[ShaderInput, ...]], ...] = ()
     sound: tuple[ShaderInput, ...] = ()
     transition: tuple[ShaderInput, ...] = ()  # the on-screen scene's transition inputs
+    themes: tuple[str, ...] = ()  # the event's themes, whose terms are published
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,21 @@ STATUS_FIELDS = (("fps", "f", "Frames per second drawn."),
                  ("audio", "s", "The soundscape's state."))
 
 
+TOP = 3  # terms in a theme's `top`
+
+
+@dataclass(frozen=True)
+class RegionTerms:
+    """A territory's or sector's terms as published: (term, weight 0..1, count) each,
+    strongest first; `address` its part of `/carte/terms/...`."""
+
+    region: str
+    address: str
+    vitality: float
+    contributions: int
+    terms: tuple[tuple[str, float, int], ...] = ()
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The engine as the frame loop last saw it; replaced whole, never mutated."""
@@ -71,6 +87,16 @@ class Snapshot:
     params: Mapping[ParamKey, Any] = field(default_factory=dict)
     recent: tuple[ContributionSummary, ...] = ()   # newest first
     status: Status = field(default_factory=Status)
+    terms: tuple[RegionTerms, ...] = ()  # each theme's and sector's terms
+
+    def reading(self, address: str) -> Any:
+        """A theme's published reading at `/carte/terms/THEME/vitality|top`, or None."""
+        for region in self.terms:
+            if address == f"/carte/terms/{region.address}/vitality":
+                return region.vitality
+            if address == f"/carte/terms/{region.address}/top":
+                return " · ".join(term for term, _, _ in region.terms[:TOP])
+        return None
 
     def value(self, key: ParamKey) -> Any:
         """The current value at `key`, or None when the engine did not publish it."""

@@ -160,7 +160,7 @@ def json_value(value: Any) -> list[Any]:
 
 def _status_value(address: str, snapshot: Snapshot) -> Any:
     name = STATUS_FIELDS.get(address)
-    return None if name is None else getattr(snapshot.status, name)
+    return snapshot.reading(address) if name is None else getattr(snapshot.status, name)
 
 
 def _container_doc(path: str) -> str:

@@ -43,6 +43,19 @@ def recent(snapshot: Snapshot, count: int) -> list[bytes]:
                [c.id, c.kind, excerpt(c.text), int(c.hidden), int(c.pinned)]) for c in items]
 
 
+def terms(snapshot: Snapshot, region: str) -> list[bytes]:
+    """Per theme (or the one region asked, a theme or `theme/sequence`):
+    `/carte/terms/REGION f vitality i contributions` then `s term f weight i count`
+    for each of its terms, strongest first."""
+    found = [r for r in snapshot.terms if (r.region == region if region else
+                                           "/" not in r.region)]
+    return [encode(f"{ROOT}/terms/{r.address}",
+                   [float(r.vitality), r.contributions,
+                    *(value for term, weight, count in r.terms
+                      for value in (excerpt(term), float(weight), count))])
+            for r in found]
+
+
 def status(state: Status) -> list[bytes]:
     typed = {"f": float, "i": int, "s": excerpt}
     return [encode(f"{ROOT}/status/{name}", [typed[kind](getattr(state, name))])

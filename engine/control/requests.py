@@ -34,6 +34,13 @@ class ListRecent:
 
 
 @dataclass(frozen=True)
+class ListTerms:
+    """Reply with each theme's (or one region's) terms."""
+
+    region: str = ""
+
+
+@dataclass(frozen=True)
 class StatusRequest:
     """Reply once with the engine's status."""
 
@@ -56,4 +63,5 @@ class StrokeInput:
     tags: tuple[str, ...] = ()
 
 
-Request = Query | ListScenes | ListRecent | StatusRequest | Subscription | StrokeInput
+Request = Query | ListScenes | ListRecent | ListTerms | StatusRequest | Subscription | \
+    StrokeInput

@@ -22,7 +22,7 @@ from engine.world.scene import BLENDS
 
 ROOT = "/carte"
 SECTIONS = ("Scenes", "Layers", "Sound", "Transport", "Contributions", "Moderation",
-            "Feedback")
+            "Feedback", "Terms")
 LAYER_CONTROLS: tuple[Param, ...] = (
     ShaderInput("opacity", "float", 1.0, 0.0, 1.0, "Opacity"),
     Choice("blend", BLENDS, "normal", "Blend"),
@@ -88,7 +88,8 @@ def build_address_space(model: ControlModel,
     routes = [*_scenes(model), *_layers(model), *_params("Sound", "sound", "", "/sound",
                                                          model.sound),
               *_params("Transition", "transition", "", "/transition", model.transition),
-              *_transport(), *_contributions(settings), *_moderation(), *_feedback(settings)]
+              *_transport(), *_contributions(settings), *_moderation(), *_feedback(settings),
+              *_terms(model)]
     incoming = {r.address: r for r in routes if r.handler is not None}
     return AddressSpace(model, tuple(routes), incoming)
 
@@ -257,6 +258,27 @@ def _moderation() -> list[Route]:
                         "`/carte/moderation/recent/item s id s kind s text i hidden i pinned` "
                         "per contribution, newest first.", "reply", "request",
                         h.list_recent))
+    return routes
+
+
+def _terms(model: ControlModel) -> list[Route]:
+    """What the collective says, per theme: a request, and two values per theme that
+    OSCQuery shows and a VJ can map (how alive a theme is, its first terms)."""
+    section = "Terms"
+    routes = [Route(f"{ROOT}/terms", section, "Terms", "[s region]",
+                    "a theme or theme/sequence; none: every theme",
+                    "Replies `/carte/terms/REGION f vitality i contributions` followed by "
+                    "`s term f weight i count` for each of its terms, strongest first "
+                    "(weight 1 for the first).", "reply", "request", h.list_terms)]
+    for theme in model.themes:
+        part = address_part(theme)
+        routes += [
+            Route(f"{ROOT}/terms/{part}/vitality", section, f"{theme} vitality", "f", "0..1",
+                  f"How alive {theme} is: its arrivals over the last minutes (0 quiet, "
+                  "1 many).", "sent", "display", None),
+            Route(f"{ROOT}/terms/{part}/top", section, f"{theme} terms", "s", "",
+                  f"The first terms said in {theme}, joined by ` · `.", "sent",
+                  "display", None)]
     return routes
 
 

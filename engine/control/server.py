@@ -45,6 +45,7 @@ from engine.control.refusal import (
 from engine.control.requests import (
     ListRecent,
     ListScenes,
+    ListTerms,
     Query,
     Request,
     StatusRequest,
@@ -316,6 +317,8 @@ class OscServer:
             datagrams = replies.scene_list(space.model.scenes)
         elif isinstance(request, ListRecent):
             datagrams = replies.recent(snapshot, request.count)
+        elif isinstance(request, ListTerms):
+            datagrams = replies.terms(snapshot, request.region)
         elif isinstance(request, StatusRequest):
             datagrams = replies.status(snapshot.status)
         elif isinstance(request, Subscription):

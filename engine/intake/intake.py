@@ -32,7 +32,8 @@ from engine.intake.workers import Abandoned, DecoderWorker
 from engine.journal.archive import Archive, digest_file, sync_folder
 from engine.journal.cache import PayloadCache
 from engine.journal.journal import Entry, Journal, tags_from_dict
-from engine.world.contribution import Contribution, Tags
+from engine.meaning.language import Language
+from engine.world.contribution import Contribution, Tags, understood
 
 log = logging.getLogger(__name__)
 MODERATION_POLL_SECONDS = 0.2
@@ -109,6 +110,7 @@ class Intake:
         self.archive = Archive(config.paths.data / "archive")
         self.cache = PayloadCache(config.paths.data / "cache")
         self.limits = limits_of(config)
+        self.language = Language(config.event.language)
         self.messages: queue.SimpleQueue[Message] = queue.SimpleQueue()
         # Not a SimpleQueue: its get(timeout) shared by two threads can miss its deadline
         # and wait for the next put (CPython 3.11), so `stop` waited on an idle thread.
@@ -286,7 +288,8 @@ class Intake:
         except Refusal as refusal:
             return self.refuse(path, str(refusal), id, sidecar)
         tags, unknown, state = self._tags(path, decoded, sidecar)
-        contribution = replace(decoded, id=id, name=readable(Path(path.name)), tags=tags)
+        contribution = understood(replace(decoded, id=id, name=readable(Path(path.name)),
+                                          tags=tags), self.language)
         stored = self.archive.store(path, sha)
         if sidecar is not None:
             self.archive.store(sidecar, digest_file(sidecar, 1 << 20))
@@ -321,7 +324,8 @@ class Intake:
         except Abandoned:  # stopping: the next start decodes it whole from the archive
             self.cache.forget(shown.id)
             return None
-        whole = replace(whole, id=shown.id, name=shown.name, tags=shown.tags)
+        whole = replace(whole, id=shown.id, name=shown.name, tags=shown.tags,
+                        reading=shown.reading)
         self.cache.save(whole)
         return Completed(whole)
 
@@ -410,11 +414,12 @@ class Intake:
                 except Refusal as refusal:
                     log.error("%s: archived file no longer decodes: %s", entry.name, refusal)
                     continue
-                stored = replace(stored, id=entry.id)
-                self.cache.save(stored)
-            yield Arrived(replace(stored, id=entry.id, name=entry.name,
-                                  tags=tags_from_dict(entry.tags)), entry.state,
-                          restored=True)
+            known = replace(stored, id=entry.id, name=entry.name,
+                            tags=tags_from_dict(entry.tags))
+            if stored.reading is None or stored.id != entry.id:  # decoded, or cached
+                known = understood(known, self.language)  # before contributions were read
+                self.cache.save(known)
+            yield Arrived(known, entry.state, restored=True)
 
 
 def unique(target: Path) -> Path:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.meaning.reading import Reading
 from engine.world.contribution import Clip, Contribution, Tags
 
 ARRAYS = ("pixels", "frames")
@@ -35,8 +36,11 @@ class PayloadCache:
                                          if getattr(contribution, k) is not None}
         meta: dict[str, Any] = {f.name: getattr(contribution, f.name)
                                 for f in fields(contribution)
-                                if f.name not in ARRAYS and f.name not in ("clip", "tags")}
+                                if f.name not in ARRAYS and
+                                f.name not in ("clip", "tags", "reading")}
         meta["tags"] = asdict(contribution.tags)
+        if contribution.reading is not None:
+            meta["reading"] = contribution.reading.as_json()
         if contribution.clip is not None:
             arrays["clip"] = contribution.clip.samples
             meta["clip"] = {"sample_rate": contribution.clip.sample_rate,
@@ -89,12 +93,14 @@ class PayloadCache:
         tags = meta.pop("tags")
         tags["keywords"] = tuple(tags.get("keywords", ()))
         clip_meta = meta.pop("clip", None)
+        reading = meta.pop("reading", None)
         return Contribution(
             **{**meta, "palette": tuple(tuple(c) for c in meta["palette"]),
                "durations": tuple(meta["durations"]),
                "series": tuple((name, tuple(values)) for name, values in meta["series"]),
                "strokes": tuple(tuple(tuple(p) for p in s) for s in meta["strokes"])},
             tags=Tags(**tags), **arrays,
+            reading=Reading.from_json(reading) if isinstance(reading, dict) else None,
             clip=None if clip is None or clip_meta is None else
             Clip(clip, clip_meta["sample_rate"], tuple(clip_meta["envelope"]),
                  clip_meta.get("loudness")))

@@ -18,6 +18,7 @@ import numpy as np
 
 from engine.clock import Tick
 from engine.problems import Problem
+from engine.render.cards import ContributionCards
 from engine.render.constellation import Constellation
 from engine.render.glyphs import GlyphAtlas
 from engine.render.glyphs import layout as glyph_quads
@@ -28,13 +29,12 @@ from engine.render.paint import PaintLayer
 from engine.render.prologue import IMAGE_UNITS
 from engine.render.shader import CHANNELS
 from engine.render.surface import FrameTarget
-from engine.render.text import STRIDE, TextBatch, instances
+from engine.render.text import TextBatch, instances
 from engine.render.threads import Threads
 from engine.world.carte import Carte, Placed
 from engine.world.contribution import Contribution
-from engine.world.layout import GUTTER, card
+from engine.world.layout import GUTTER
 from engine.world.scene import CONTRIBUTION_INPUTS, INVITATION_INPUTS, LayerSpec, Scene
-from engine.world.typeset import Setting
 
 BLEND_FUNCS = {
     "normal": (moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA),
@@ -57,134 +57,12 @@ class FrameInputs:
     mouse: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     sample_rate: float = 48000.0
     sound: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), np.float32))
+    whole: tuple[float, float, float] = (0.0, 0.0, 1.0)  # the whole view the legend names
+    page: tuple[str, float] = ("", 0.0)  # the page visited, and how far its panel shows
 
 
-FULL_CARDS = 1000  # the most recent cards show their whole text
 THREAD_WIDTH = 1.6  # pixels at 720 lines
 THREADS_FULL = 0.6  # the zoom below which threads fade
-
-
-# The archive's theme accents (archive.css .t0 … .t7), so both name a theme alike.
-THEME_INKS = ((0.953, 0.714, 0.392), (0.416, 0.820, 0.890), (0.576, 0.863, 0.612),
-              (0.957, 0.584, 0.678), (0.725, 0.627, 0.957), (0.937, 0.878, 0.486),
-              (0.510, 0.698, 1.0), (1.0, 0.635, 0.486))
-PLATE_EMS = 0.2  # a backdrop's reach beyond its text (with the quads' halo, inside the gutter)
-TINT = 0.55  # how much of its theme's hue a card takes (its lightness stays the scene's)
-
-
-def lightness(rgb: tuple[float, ...]) -> float:
-    return 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
-
-
-def tinted(colour: tuple[float, ...], theme: int | None) -> tuple[float, ...]:
-    """A scene's card colour with the hue of a theme's ink and the lightness of the
-    scene's colour, so territories read as regions of colour at any density while the
-    halo keeps its contrast; untagged cards keep the scene's colour. Dark ink stays
-    untinted (a hue on near-black reads as mud on a light field)."""
-    if theme is None:
-        return tuple(colour)
-    ink = THEME_INKS[theme % len(THEME_INKS)]
-    grey = lightness(ink)
-    tint = TINT * min(1.0, 2.0 * lightness(colour))
-    return (*(min(max(c + tint * (i - grey), 0.0), 1.0) for c, i in zip(colour[:3], ink,
-                                                                          strict=True)),
-            *colour[3:])
-
-
-def label_rows(carte: Carte, atlas: GlyphAtlas) -> np.ndarray:
-    """Glyph instances of the names of themes and sequences, in the themes' colours,
-    each set at its step's size in its box. Their `pinned` value is the em they are
-    meant to show at, in pixels on a 1080-line output (text.vert: 2 and above name a
-    label, which keeps that size on screen within its box and fades as the view nears).
-    A theme is named once it holds a contribution; an empty carte names all of them."""
-    names = carte.layout.names
-    present = carte.layout.present if carte.placed else set(range(len(carte.layout.themes)))
-    rows = [instances(glyph_quads(atlas, atlas.typesetter.set(name.text, 1e9)),
-                      (name.box[0], name.box[1], names.em(name.px) / 2, -1e4),
-                      (*THEME_INKS[name.theme % len(THEME_INKS)],
-                       0.75 if name.sequence else 0.9), pinned=name.px)
-            for name in names.names if name.sequence or name.theme in present]
-    return np.concatenate(rows) if rows else np.empty((0, STRIDE), "f4")
-
-
-def plate(setting: Setting) -> np.ndarray:
-    """The quad of a card's backdrop (text.vert: negative texture coordinates), in ems
-    about the card's centre, a little wider than its text and inside its gutter."""
-    return np.array([[-setting.width / 2 - PLATE_EMS, -setting.height / 2 - PLATE_EMS,
-                      setting.width + 2 * PLATE_EMS, setting.height + 2 * PLATE_EMS,
-                      -1.0, -1.0, -1.0, -1.0]], dtype=np.float32)
-
-
-def card_rows(carte: Carte, atlas: GlyphAtlas, params: dict[str, Any], start: int = 0
-              ) -> np.ndarray:
-    """Glyph instances of the cards of `carte.placed[start:]`, each set as the layout
-    set it when placing it (a scene's `size` only ever draws it smaller, about its
-    centre) and tinted with its theme's hue; cards older than the newest `FULL_CARDS`
-    shorten to their first words."""
-    layout = carte.layout
-    size = layout.em / 2 * min(float(params["size"]), 1.0)
-    old = len(carte.placed) - FULL_CARDS
-    backdrop = float(params["backdrop"]) > 0
-    inks = {theme: tinted(params["color"], index) for index, theme in enumerate(layout.themes)}
-    rows = []
-    for index in range(start, len(carte.placed)):
-        placed = carte.placed[index]
-        state = carte.states[placed.contribution.id]
-        said = card(placed.contribution)
-        if placed.contribution.id in carte.hidden or not said.text:  # hidden, pending…
-            continue
-        setting = layout.title(said) if index < old and state != "pinned" else \
-            layout.setting(said)
-        quads = glyph_quads(atlas, setting)
-        if backdrop:
-            quads = np.concatenate([plate(setting), quads])
-        rows.append(instances(quads, (placed.x, placed.y, size, placed.born),
-                              inks.get(placed.contribution.tags.theme, params["color"]),
-                              pinned=state == "pinned"))
-    return np.concatenate(rows) if rows else np.empty((0, STRIDE), "f4")
-
-
-class ContributionCards:
-    """The contributions as text cards, laid out once each. A new arrival only appends
-    its glyphs; the whole buffer is rebuilt when a moderation or the layer's look
-    changes, and every `FULL_CARDS` arrivals, when older cards shorten to their first
-    words (the carte stays legible, and light to draw, at thousands of contributions)."""
-
-    def __init__(self, ctx: moderngl.Context, atlas: GlyphAtlas) -> None:
-        self.atlas = atlas
-        self.batch = TextBatch(ctx, atlas)
-        self.names = TextBatch(ctx, atlas)
-        self.named: tuple[int, int, bool] = (-1, 0, False)  # what `names` was built from
-        self.look: tuple[Any, ...] = ()
-        self.shown = 0  # contributions of carte.placed already in the batch
-        self.seen = (-1, -1)  # (moderations, rebuild epoch) the batch was built for
-
-    def update(self, carte: Carte, params: dict[str, Any]) -> None:
-        look = (params["size"], params["color"], params["backdrop"])
-        epoch = len(carte.placed) // FULL_CARDS
-        if look != self.look or (carte.moderations, epoch) != self.seen:
-            self.look, self.seen, self.shown = look, (carte.moderations, epoch), 0
-            self.batch.set(np.empty((0, STRIDE), "f4"))
-        # the names, and which of them show (label_rows: the present themes)
-        named = (carte.layout.names.version, len(carte.layout.present), bool(carte.placed))
-        if named != self.named:
-            self.named = named
-            self.names.set(label_rows(carte, self.atlas))
-        if self.shown == len(carte.placed):
-            return
-        rows = card_rows(carte, self.atlas, params, self.shown)
-        if len(rows):
-            self.batch.append(rows)
-        self.shown = len(carte.placed)
-
-    def draw(self, resolution: tuple[int, int], time: float, opacity: float,
-             drift: float, view: tuple[float, ...], backdrop: float = 0.0) -> None:
-        self.names.draw(resolution, time, opacity, 0.0, view)
-        self.batch.draw(resolution, time, opacity, drift, view, backdrop)
-
-    def release(self) -> None:
-        self.batch.release()
-        self.names.release()
 
 
 class Compositor:
@@ -343,7 +221,8 @@ class Compositor:
             self.pictures.update(tick.time, carte.hidden, carte.pinned, carte.version)
             self.pictures.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view,
                                GUTTER * carte.layout.em)
-            self.cards.update(carte, params)
+            self.cards.update(carte, params, inputs.view, inputs.whole,
+                              resolution[0] / resolution[1], tick.time, inputs.page)
             self.cards.draw(resolution, tick.time, layer.opacity, params["drift"], inputs.view,
                             float(params["backdrop"]))
             if params["keywords"] > 0:

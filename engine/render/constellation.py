@@ -10,7 +10,7 @@ import moderngl
 import numpy as np
 
 from engine.render.glyphs import GlyphAtlas, layout
-from engine.render.text import STRIDE, TextBatch, instances
+from engine.render.text import PINNED, STRIDE, TextBatch, instances
 from engine.world.carte import Carte
 
 GOLD = (1.0, 0.84, 0.52, 0.85)
@@ -45,7 +45,7 @@ class Constellation:
             grown = min(0.8 + 0.5 * (math.sqrt(len(spots)) - 1), 2.5)
             size = carte.layout.em / 2 * grown
             quads = layout(self.atlas, self.atlas.typesetter.set(f"#{shown[key]}", 1e9))
-            rows.append(instances(quads, (x, y, size, born), GOLD, pinned=True))
+            rows.append(instances(quads, (x, y, size, born), GOLD, PINNED))
         self.batch.set(np.concatenate(rows) if rows else np.empty((0, STRIDE), "f4"))
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float, drift: float,

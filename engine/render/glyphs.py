@@ -83,17 +83,19 @@ class GlyphAtlas:
                      float(left), float(top), float(width), float(height), advance)
 
 
-def layout(atlas: GlyphAtlas, setting: Setting, centred: bool = True) -> np.ndarray:
+def layout(atlas: GlyphAtlas, setting: Setting, centred: bool = True,
+           ragged: bool = False) -> np.ndarray:
     """Glyph quads of a set text as an (N, 8) float32 array: x, y, w, h, u0, v0, u1, v1.
 
     Positions are ems with y down, relative to the block's centre when `centred` (cards
-    on the map), else to its top-left corner (overlays). Lines are centred in the block.
+    on the map), else to its top-left corner (overlays). Lines are centred in the block,
+    or, `ragged`, set flush left in it (a page to read).
     """
     quads: list[tuple[float, ...]] = []
     em = float(atlas.pixel_size)
     advance = atlas.typesetter.advance
     for line in setting.lines:
-        pen = -line.width / 2 if centred else 0.0
+        pen = (-setting.width / 2 if ragged else -line.width / 2) if centred else 0.0
         y = line.baseline - (setting.height / 2 if centred else 0.0)
         scale = line.size / em
         for char in line.text:

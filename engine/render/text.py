@@ -8,14 +8,13 @@ import moderngl
 import numpy as np
 
 from engine.render.glyphs import HALO_EMS, GlyphAtlas
+from engine.world.typeset import Setting
 
-# Per-instance floats: quad (4), tex (4), anchor (4), color (4), pinned (1).
-STRIDE = 17
+# Per-instance floats: quad (4), tex (4), anchor (4), color (4), role (2).
+STRIDE = 18
 SETTLE_AFTER = 12.0
-# The smallest em drawn as letters, in pixels on a 1080-line output: an x-height of about
-# 10 px, some 21 mm on a 2.3 m high projection, subtends 7 arc minutes at ten metres
-# (letters stop being read near 5). Smaller, a card shows as greeked lines.
-FLOOR_PX = 20.0
+CARD, PINNED, LABEL, OVER = 0.0, 1.0, 2.0, 3.0  # roles (text.vert)
+PLATE_EMS = 0.2  # a backdrop's reach beyond its text (with the quads' halo, inside the gutter)
 
 
 def internal_program(ctx: moderngl.Context, name: str) -> moderngl.Program:
@@ -26,14 +25,25 @@ def internal_program(ctx: moderngl.Context, name: str) -> moderngl.Program:
 
 
 def instances(quads: np.ndarray, anchor: tuple[float, float, float, float],
-              color: tuple[float, float, float, float], pinned: float = 0.0) -> np.ndarray:
-    """Glyph quads of one text block made into instance rows for `TextBatch`."""
+              color: tuple[float, ...], role: float = CARD, px: float = 0.0) -> np.ndarray:
+    """Glyph quads of one text block made into instance rows for `TextBatch`: a card, a
+    pinned card, or a label set at `px` (an em in pixels at 1080 lines, whole view)."""
     rows = np.empty((len(quads), STRIDE), dtype=np.float32)
     rows[:, :8] = quads
     rows[:, 8:12] = anchor
     rows[:, 12:16] = color
-    rows[:, 16] = float(pinned)
+    rows[:, 16] = role
+    rows[:, 17] = px
     return rows
+
+
+def plate(setting: Setting, strength: float = -1.0, reach: float = PLATE_EMS) -> np.ndarray:
+    """The quad of a backdrop (text.vert: negative texture coordinates), in ems about
+    the text's centre, `reach` wider than the text each side; `strength` its darkness
+    (negative: the layer's `backdrop`)."""
+    return np.array([[-setting.width / 2 - reach, -setting.height / 2 - reach,
+                      setting.width + 2 * reach, setting.height + 2 * reach,
+                      -1.0, strength, -1.0, strength]], dtype=np.float32)
 
 
 class TextBatch:
@@ -72,8 +82,8 @@ class TextBatch:
             self.buffer = self.ctx.buffer(reserve=self.capacity * STRIDE * 4)
             self.vao = self.ctx.vertex_array(self.program, [
                 (self.corners, "2f", "corner"),
-                (self.buffer, "4f 4f 4f 4f 1f/i", "quad", "tex", "anchor", "color",
-                 "pinned"),
+                (self.buffer, "4f 4f 4f 4f 2f/i", "quad", "tex", "anchor", "color",
+                 "role"),
             ])
             start = 0
         self.mirror[self.count - len(rows):self.count] = rows
@@ -82,7 +92,7 @@ class TextBatch:
 
     def draw(self, resolution: tuple[int, int], time: float, opacity: float = 1.0,
              drift: float = 0.0, view: tuple[float, ...] = (0.0, 0.0, 1.0),
-             backdrop: float = 0.0) -> None:
+             backdrop: float = 0.0, letters: float = 1.0) -> None:
         if not self.count or self.vao is None:
             return
         if self.atlas.version != self.uploaded:
@@ -92,7 +102,7 @@ class TextBatch:
         self.texture.use(0)
         uniforms = {"atlas": 0, "resolution": resolution, "time": time, "opacity": opacity,
                     "drift": drift, "settle_after": SETTLE_AFTER, "view": view,
-                    "floor_px": FLOOR_PX, "halo_texels": HALO_EMS * self.atlas.pixel_size,
+                    "letters": letters, "halo_texels": HALO_EMS * self.atlas.pixel_size,
                     "backdrop": backdrop}
         for name, value in uniforms.items():
             if name in self.program:

@@ -1,4 +1,7 @@
-"""Threads between related contributions, so the collective thought reads as a web."""
+"""Threads between related contributions, so the collective thought reads as a web.
+
+A thread runs from the edge of one place to the edge of the other, never across its
+own two cards' text; the cards it passes under keep their plates over it."""
 
 from __future__ import annotations
 
@@ -8,10 +11,17 @@ import moderngl
 import numpy as np
 
 from engine.render.text import internal_program
-from engine.world.carte import Carte
+from engine.world.carte import Carte, Placed
 
 SEGMENTS = 24
 INK = (0.75, 0.82, 1.0)
+
+
+def between(a: Placed, b: Placed) -> tuple[float, float]:
+    """Where the straight way from `a`'s centre to `b`'s leaves `a`'s place and enters
+    `b`'s, as fractions of it (the thread is drawn between)."""
+    dx, dy = abs(b.x - a.x) + 1e-9, abs(b.y - a.y) + 1e-9
+    return min(a.w / dx, a.h / dy), 1.0 - min(b.w / dx, b.h / dy)
 
 
 class Threads:
@@ -43,7 +53,10 @@ class Threads:
                 continue
             digest = hashlib.sha256(second.contribution.id.encode()).digest()
             bend = digest[0] / 127.5 - 1.0
-            rows.append((first.x, first.y, second.x, second.y, second.born, bend))
+            start, end = between(first, second)
+            if start < end:
+                rows.append((first.x, first.y, second.x, second.y, second.born, bend, start,
+                             end))
         self.count = len(rows)
         if not rows:
             return
@@ -54,7 +67,7 @@ class Threads:
             self.buffer = self.ctx.buffer(reserve=self.capacity * data.shape[1] * 4)
             self.vao = self.ctx.vertex_array(self.program, [
                 (self.strip, "2f", "along"),
-                (self.buffer, "4f 2f/i", "ends", "timing"),
+                (self.buffer, "4f 2f 2f/i", "ends", "timing", "span"),
             ])
         assert self.buffer is not None
         self.buffer.write(data)

@@ -51,14 +51,19 @@ def label_of(theme: str, points: list[Placed]) -> Label:
     return Label(theme, dx * reach, dy * reach, anchor)
 
 
-def constellation(event: EventConfig, items: list[Item]) -> str:
-    """An SVG of the points, links and theme names; empty when there is nothing to draw."""
-    if not items:
-        return ""
-    carte = Carte(event.themes, event.sequences)
+def mapped(event: EventConfig, items: list[Item]) -> Carte:
+    """The carte of the archived contributions, in the order they came."""
+    carte = Carte(event.themes, event.sequences, language=event.language)
     for item in sorted(items, key=lambda i: i.at):
         carte.add(item.contribution, 0.0)
+    return carte
+
+
+def constellation(event: EventConfig, carte: Carte) -> str:
+    """An SVG of the points, links and theme names; empty when there is nothing to draw."""
     placed = carte.placed
+    if not placed:
+        return ""
     labels = [label_of(t, [p for p in placed if p.contribution.tags.theme == t])
               for t in event.themes if any(p.contribution.tags.theme == t for p in placed)]
     size = (max(p.x for p in placed) - min(p.x for p in placed) + 0.5) / 16

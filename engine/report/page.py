@@ -15,7 +15,7 @@ from string import Template
 
 from engine.config import EventConfig
 from engine.report.card import card, size_attributes
-from engine.report.constellation import constellation
+from engine.report.constellation import constellation, mapped
 from engine.report.french import (
     capitalised,
     date_span,
@@ -28,9 +28,11 @@ from engine.report.items import Item
 from engine.report.markup import NONE, attributes, esc, facets, theme_class
 from engine.report.media import Medium
 from engine.report.timeline import timeline
+from engine.world.carte import Carte
 from engine.world.contribution import KINDS
 
 GENERATOR = "Carte sensible"
+TERMS = 8  # the terms a theme's section names
 FILTERS = (("theme", "Thème", "Tous les thèmes", "Sans thème"),
            ("sequence", "Séquence", "Toutes les séquences", "Sans séquence"),
            ("parcours", "Parcours", "Tous les parcours", "Hors parcours"),
@@ -71,8 +73,9 @@ def filters(event: EventConfig, items: list[Item]) -> str:
     return "".join(blocks)
 
 
-def groups(event: EventConfig, items: list[Item], media: dict[str, Medium | None]) -> str:
-    """A section per theme, with its cards."""
+def groups(event: EventConfig, items: list[Item], media: dict[str, Medium | None],
+           carte: Carte) -> str:
+    """A section per theme, with the terms its contributions said most and its cards."""
     themes = [t for t in vocabulary(event, "theme", items)
               if any(facets(i)["theme"] == t for i in items)]
     if any(facets(i)["theme"] == NONE for i in items):
@@ -83,11 +86,13 @@ def groups(event: EventConfig, items: list[Item], media: dict[str, Medium | None
                         key=lambda i: (not i.pinned, i.at))
         heading = "Sans thème" if theme == NONE else capitalised(theme)
         cards = "".join(card(event, i, media.get(i.id)) for i in chosen)
+        said = [t.form for t in carte.lexicon.terms(theme, TERMS)] if theme != NONE else []
+        terms = (f'<p class="termes">Ses mots : {esc(" · ".join(said))}</p>' if said else "")
         sections.append(
             f'<section class="groupe {theme_class(event, theme)}" '
             f'aria-labelledby="groupe-{index}"><h3 class="titre-groupe" id="groupe-{index}">'
             f'{esc(heading)} <span>{plural(len(chosen), "contribution", "contributions")}'
-            f'</span></h3><ol class="cartes">{cards}</ol></section>')
+            f'</span></h3>{terms}<ol class="cartes">{cards}</ol></section>')
     return "".join(sections)
 
 
@@ -144,6 +149,7 @@ def render(event: EventConfig, items: list[Item], media: dict[str, Medium | None
              "données. Voici tout ce qui a été partagé, à parcourir par thème, par séquence "
              "et par parcours.")
     themes = {i.contribution.tags.theme for i in items} - {None}
+    carte = mapped(event, items)
     figures = [plural(len(items), "contribution", "contributions"),
                plural(len(themes), "thème", "thèmes"),
                plural(len({i.contribution.tags.author for i in items} - {None}),
@@ -157,9 +163,9 @@ def render(event: EventConfig, items: list[Item], media: dict[str, Medium | None
         figures="".join(f"<li>{esc(f)}</li>" for f in figures),
         contents="".join(f'<li><a href="{href}">{esc(name)}</a></li>'
                          for href, name in filter(None, contents)),
-        constellation=constellation(event, items), showcase=showcase(extras),
+        constellation=constellation(event, carte), showcase=showcase(extras),
         timeline_title="Le fil de la journée" if len(days) <= 1 else
         f"Le fil des {in_words(len(days))} jours",
         legend=legend(event, items), timeline=timeline(event, items),
-        filters=filters(event, items), groups=groups(event, items, media),
+        filters=filters(event, items), groups=groups(event, items, media, carte),
         built=esc(f"{long_date(built)}"))

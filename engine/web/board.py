@@ -24,6 +24,7 @@ class Board:
     preview: np.ndarray | None = None  # a recent frame, while a console asks for it
     preview_asked: float = -1e9  # time.monotonic() of the last request
     placed: set[str] = field(default_factory=set)  # ids the carte holds
+    terms: list[dict[str, Any]] = field(default_factory=list)  # each region's terms
 
     def on_carte(self, id: str) -> bool:
         return id in self.placed

@@ -58,3 +58,4 @@ class WebLink:
         self.board.status = engine.status()
         self.board.scenes = tuple(engine.scenes.names())
         self.board.blackout = engine.steering.blackout
+        self.board.terms = engine.carte.terms(now=max(engine.tick.time, 0.0))

@@ -226,6 +226,11 @@ class Site:
             text = json.dumps(self.board.status)
         return web.Response(text=text, content_type="application/json")
 
+    async def terms(self, request: web.Request) -> web.Response:
+        """What the carte names: each theme's and sector's terms (public: the
+        projection shows them to everyone)."""
+        return json_answer({"regions": self.board.terms})
+
     async def arrivals(self, request: web.Request) -> web.Response:
         """A page of the journal for the console: `state=pending` is the queue, oldest
         first; other states (comma separated; all when absent) newest first. `next`,
@@ -383,6 +388,7 @@ def build_app(site: Site) -> web.Application:
         web.post("/api/contributions", site.contribute),
         web.get("/api/contributions/{id}", site.contribution),
         web.get("/api/status", site.status),
+        web.get("/api/terms", site.terms),
         web.post("/api/moderation", site.moderate),
         web.get("/api/moderation/arrivals", site.arrivals),
         web.get("/api/moderation/thumbnail/{id}", site.thumb),

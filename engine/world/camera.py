@@ -6,8 +6,9 @@ ever grows on screen). A new contribution is announced: the view glides to it an
 long enough to read it (about three words a second), then returns to the whole carte.
 Arrivals wait their turn in a queue, each with a shorter visit the longer the queue (a
 burst is paced fairly, never starved). When nothing arrives for a while the view tours
-older contributions. Everything follows from the arrivals and show time, so renders and
-replays are deterministic.
+older contributions, mostly the statements the whole view names as representative; a
+page visited is read whole on a panel. Everything follows from the arrivals and show
+time, so renders and replays are deterministic.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from engine.world.carte import Carte, Placed
-from engine.world.layout import MARGIN, card_text
+from engine.world.layout import MARGIN, card, card_text
 
 View = tuple[float, float, float]  # centre x, y and zoom (1: the short side spans -1..1)
 
@@ -27,6 +28,8 @@ FRAMING = 2.5    # seconds the whole view takes to ease outward
 LINGER = 4.0     # seconds on a new arrival at least, when nothing else waits
 WORDS_PER_SECOND = 3.0
 LONGEST = 20.0   # seconds of reading at most
+PAGE_LONGEST = 45.0  # seconds of reading a page at most
+PAGE_FADE = 0.6  # seconds a page's reading panel takes to come and go
 SHORTEST = 1.2   # seconds on an arrival in a burst
 VISIT_FILL = 0.7  # a visit shows its contribution across this much of the screen
 VISIT_EM = 1 / 12  # the largest em a view shows, as a fraction of the screen height
@@ -41,6 +44,8 @@ class Visit:
     zoom: float
     start: float
     end: float
+    id: str = ""  # the contribution visited
+    page: bool = False  # a page: its reading panel shows it whole
 
 
 def ease(t: float) -> float:
@@ -54,10 +59,10 @@ def blend(a: View, b: View, weight: float) -> View:
             math.exp(math.log(a[2]) + (math.log(b[2]) - math.log(a[2])) * weight))
 
 
-def reading_seconds(placed: Placed) -> float:
-    """How long a visitor needs to read a contribution as it arrives."""
+def reading_seconds(placed: Placed, page: bool = False) -> float:
+    """How long a visitor needs to read a contribution as it arrives (a page longer)."""
     words = len(card_text(placed.contribution).split())
-    return min(max(LINGER, words / WORDS_PER_SECOND), LONGEST)
+    return min(max(LINGER, words / WORDS_PER_SECOND), PAGE_LONGEST if page else LONGEST)
 
 
 class Camera:
@@ -73,6 +78,7 @@ class Camera:
         self.framed: tuple[View, View, float] | None = None  # from, to, since
         self.extent: tuple[float, ...] = ()
         self.view: View = (0.0, 0.0, 1.0)
+        self.featured: tuple[str, ...] = ()  # the statements the whole view names
 
     def arrived(self, placed: Placed) -> None:
         self.waiting.append(placed)
@@ -94,7 +100,7 @@ class Camera:
                                    self.visit.start, min(self.visit.end, now))
             return
         self.visit = Visit(placed.x, placed.y, self.zoom_on(placed, em), now,
-                           now + GLIDE + seconds)
+                           now + GLIDE + seconds, placed.contribution.id)
 
     def whole(self, now: float, carte: Carte) -> View:
         """The view of the whole carte at `now`: its extent with a margin, eased outward
@@ -116,6 +122,10 @@ class Camera:
         start, end, since = self.framed
         return blend(start, end, ease((now - since) / FRAMING))
 
+    def settled(self) -> View:
+        """The whole view once its easing is done: what the legend names."""
+        return self.framed[1] if self.framed is not None else (0.0, 0.0, 1.0)
+
     def update(self, now: float, carte: Carte) -> View:
         """The view at `now`: (x, y, zoom)."""
         if self.visit is not None and now >= self.visit.end + GLIDE:
@@ -134,22 +144,44 @@ class Camera:
             self.view = blend(whole, near, going * (1.0 - leaving))
         return self.view
 
+    def page(self, now: float, carte: Carte) -> tuple[str, float]:
+        """The page the view is visiting (its id) and how far its reading panel is shown
+        (0..1): it comes once the view has arrived and goes before it leaves."""
+        visit = self.visit
+        if visit is None:
+            return "", 0.0
+        if not visit.page or visit.id in carte.hidden:
+            return "", 0.0
+        shown = ease((now - visit.start - GLIDE) / PAGE_FADE) * \
+            (1.0 - ease((now - visit.end + PAGE_FADE) / PAGE_FADE))
+        return visit.id, shown
+
     def _next(self, now: float, carte: Carte) -> Visit | None:
         em = carte.layout.em
         while self.waiting:
             target = self.waiting.popleft()
             if target.contribution.id not in carte.hidden:
-                stay = max(SHORTEST, reading_seconds(target) / (1 + len(self.waiting)))
+                page = carte.layout.is_page(card(target.contribution))
+                stay = max(SHORTEST, reading_seconds(target, page) / (1 + len(self.waiting)))
                 return Visit(target.x, target.y, self.zoom_on(target, em), now,
-                             now + GLIDE + stay)
+                             now + GLIDE + stay, target.contribution.id, page)
         quiet_since = max(self.last_arrival, self.last_end)
         placed = carte.placed
         if len(placed) > len(carte.hidden) and now - quiet_since >= QUIET:
             slot = int(now // TOUR_EVERY)
-            pick = int(hashlib.sha256(str(slot).encode()).hexdigest()[:8], 16) % len(placed)
-            target = next(p for p in placed[pick:] + placed[:pick]
-                          if p.contribution.id not in carte.hidden)
+            pick = int(hashlib.sha256(str(slot).encode()).hexdigest()[:8], 16)
+            # two visits in three go to a representative statement, in turn
+            featured = [carte.find(id) for id in self.featured if id not in carte.hidden]
+            featured = [p for p in featured if p is not None]
+            if featured and slot % 3:
+                target = featured[pick % len(featured)]
+            else:
+                pick %= len(placed)
+                target = next(p for p in placed[pick:] + placed[:pick]
+                              if p.contribution.id not in carte.hidden)
             self.last_end = now + TOUR_EVERY - QUIET  # tour again after TOUR_EVERY
+            page = carte.layout.is_page(card(target.contribution))
             return Visit(target.x, target.y, self.zoom_on(target, em) * 0.8, now,
-                         now + GLIDE + LINGER * 1.5)
+                         now + GLIDE + (reading_seconds(target, True) if page else LINGER * 1.5),
+                         target.contribution.id, page)
         return None

@@ -6,11 +6,20 @@ import heapq
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from engine.world.contribution import Contribution, light
-from engine.world.layout import Layout, Spot
+from engine.meaning.affinity import Affinity
+from engine.meaning.language import Language
+from engine.meaning.lexicon import Lexicon, region_name
+from engine.world.contribution import Contribution, light, understood
+from engine.world.layout import Layout, Spot, card
+
+if TYPE_CHECKING:
+    from engine.config import Config
 
 LINKS_PER_ARRIVAL = 2
+TERMS = 8  # terms each region gives as data
+MIDDLE, EDGE = 6, 12  # of the contributions a newcomer is alike: the first, the latest
 
 
 def bonds(contribution: Contribution) -> set[str]:
@@ -51,10 +60,19 @@ class Carte:
     `text_size` is the em as a fraction of the whole view's height (see `Layout`)."""
 
     def __init__(self, themes: tuple[str, ...], sequences: tuple[str, ...] = (),
-                 text_size: float = 0.03, font: Path | None = None) -> None:
+                 text_size: float = 0.03, font: Path | None = None,
+                 language: str = "fr") -> None:
         self.layout = Layout(themes, sequences, text_size * 2.0, font)
+        self.language = Language(language)
+        names = (*themes, *sequences)
+        self.lexicon = Lexicon(themes, sequences, frozenset(
+            self.language.lemma(word) for name in names for word in name.split()))
+        self.affinity = Affinity()
+        self.summary: tuple[tuple[Any, ...], list[dict[str, Any]]] = ((), [])
         self.placed: list[Placed] = []
         self.ids: set[str] = set()
+        self.where: dict[str, int] = {}  # id -> index in `placed`
+        self.figures: list[int] = []  # indices of what is drawn as a picture
         self.states: dict[str, str] = {}
         self.hidden: set[str] = set()  # kept with `states`, so frames never scan the carte
         self.pinned: set[str] = set()
@@ -82,36 +100,57 @@ class Carte:
         without them."""
         if contribution.id in self.ids:
             return None
+        contribution = understood(contribution, self.language)
         self.states[contribution.id] = state
         self._file(contribution.id, state)
+        walk = self.layout.walk_of(contribution)
+        index = len(self.placed)
         if spot is None:
-            box, step = self.layout.place(contribution)
+            # the first said of its alike (the cluster's middle), then the latest (its edge)
+            alike = [index for index, _ in self.affinity.nearest(walk, contribution.reading)]
+            seeds = dict.fromkeys(alike[:MIDDLE] + sorted(alike, reverse=True)[:EDGE])
+            box, step = self.layout.place(contribution, [
+                (p.x, p.y, p.w, p.h) for p in (self.placed[index] for index in seeds)])
             self.found.append((contribution.id, box[0], box[1], step))
         else:
             box = self.layout.take(contribution, spot)
         x, y, w, h = box
         placed = Placed(light(contribution), x, y, now, w, h)
-        index = len(self.placed)
+        self.affinity.add(index, walk, contribution.reading)
+        if contribution.reading is not None:
+            tags = contribution.tags
+            self.lexicon.add(contribution.id, walk[0], tags.sequence if walk[1] else None,
+                             contribution.reading, x, y, now, state not in ABSENT,
+                             card(contribution).text if contribution.kind == "text" else "")
         mine = bonds(contribution)
         latest = {i for bond in mine for i in self.bonded[bond][-LINKS_PER_ARRIVAL:]}
         partners = heapq.nlargest(LINKS_PER_ARRIVAL, latest)
         self.links += [(i, index) for i in partners]
         for bond in mine:
             self.bonded[bond].append(index)
+        self.where[contribution.id] = index
+        if not card(contribution).text:
+            self.figures.append(index)
         self.placed.append(placed)
         self.ids.add(contribution.id)
         self.version += 1
         self.last_arrival = now
         return placed
 
+    def find(self, id: str) -> Placed | None:
+        index = self.where.get(id)
+        return None if index is None else self.placed[index]
+
     def complete(self, contribution: Contribution) -> Placed | None:
         """A contribution's full payload replacing its preview, in the same place."""
-        for index, placed in enumerate(self.placed):
-            if placed.contribution.id == contribution.id:
-                self.placed[index] = replace(placed, contribution=contribution)
-                self.version += 1
-                return self.placed[index]
-        return None
+        index = self.where.get(contribution.id)
+        if index is None:
+            return None
+        placed = self.placed[index]
+        self.placed[index] = replace(placed, contribution=replace(
+            contribution, reading=contribution.reading or placed.contribution.reading))
+        self.version += 1
+        return self.placed[index]
 
     def moderate(self, id: str, state: str) -> bool:
         """Show, hide or pin; hiding keeps the place, so showing again puts it back."""
@@ -119,6 +158,7 @@ class Carte:
             return False
         self.states[id] = state
         self._file(id, state)
+        (self.lexicon.hide if state in ABSENT else self.lexicon.show)(id)
         self.version += 1
         self.moderations += 1
         return True
@@ -129,6 +169,38 @@ class Carte:
                 group.add(id)
             else:
                 group.discard(id)
+
+    @classmethod
+    def of(cls, config: Config) -> Carte:
+        """The carte of an event as its config describes it."""
+        event, display = config.event, config.display
+        return cls(event.themes, event.sequences, display.text_size, display.font,
+                   event.language)
+
+    def terms(self, count: int = TERMS, now: float | None = None) -> list[dict[str, Any]]:
+        """Each territory's and sector's terms as data (`carte terms`, `GET /api/terms`,
+        OSC, the archive): how many contributions it holds, how alive it is, and its
+        terms with their weight (1 for its first), score, count and recent sayers.
+        Kept while the carte and the minute are the same."""
+        key = (self.lexicon.version, count, None if now is None else int(now // 10))
+        if self.summary[0] == key:
+            return self.summary[1]
+        lexicon = self.lexicon
+        regions = []
+        for theme in self.layout.themes:
+            for sequence in (None, *self.layout.sequences):
+                name = region_name(theme, sequence)
+                regions.append({
+                    "region": name, "theme": theme, "sequence": sequence,
+                    "contributions": lexicon.count(name),
+                    "vitality": round(lexicon.vitality(name, now), 3) if now is not None
+                    else 0.0,
+                    "terms": [{"term": t.form, "key": t.key, "weight": round(t.weight, 3),
+                               "score": round(t.score, 2), "count": t.count,
+                               "rising": t.rising}
+                              for t in lexicon.terms(name, count, now)]})
+        self.summary = (key, regions)
+        return regions
 
     def visible(self) -> list[Placed]:
         return [p for p in self.placed if p.contribution.id not in self.hidden]

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from engine.meaning.language import Language
+from engine.meaning.reading import Reading, read
+
 KINDS = ("text", "keywords", "image", "animation", "video", "sound", "data", "drawing")
 
 # The names the doors give what they put in the inbox (a phone's upload, an OSC text):
@@ -60,7 +63,8 @@ class Contribution:
     - sound: `clip`
     - data: `series` (name, finite values)
     - drawing: `strokes` when the source had vector strokes (SVG, live graffiti)
-    - any: `note`, what decoding left out of the file (an animation's damaged tail)
+    - any: `note`, what decoding left out of the file (an animation's damaged tail);
+      `reading`, its terms and title (see `understood`)
     """
 
     id: str
@@ -76,6 +80,16 @@ class Contribution:
     series: tuple[tuple[str, tuple[float, ...]], ...] = ()
     strokes: tuple[tuple[Point, ...], ...] = ()
     note: str = ""  # what decoding left out of the file, and why (the journal's reason)
+    reading: Reading | None = None
+
+
+def understood(contribution: Contribution, language: Language) -> Contribution:
+    """The contribution with its reading (kept when it has one: reading is done once,
+    at intake, off the frame thread)."""
+    if contribution.reading is not None:
+        return contribution
+    return replace(contribution, reading=read(language, contribution.kind, contribution.name,
+                                              contribution.text, contribution.tags.keywords))
 
 
 def door_named(name: str) -> bool:

@@ -22,11 +22,15 @@ import hashlib
 import itertools
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from engine.world.contribution import Contribution
-from engine.world.names import GROWTH, SEQUENCE_PX, THEME_PX, Names
+from engine.world.names import GROWTH, SEQUENCE_PX, THEME_PX, Name, Names
 from engine.world.occupancy import Box, Extent, Occupancy
 from engine.world.typeset import Setting, typesetter
 
@@ -37,20 +41,28 @@ STEP = 0.03  # the walks' spacing, in map units
 POLE_REACH = 0.55  # a sector's walk spirals out from its axis this far from the centre
 SLACK = 0.5  # how far beyond its sector's borders a place may lie (map units, unstretched):
 # near the centre a sector is narrower than a card, so it may spill; far out it keeps in
+NEAR_SLACK = (1.2, 2.0, 4.0)  # within 2 map units of the centre a place may lie 1.2 beyond
+# (a carte of a few dozen packs into its frame's shape), easing to SLACK at 4
 CORRIDOR = 0.08  # of a theme's angle, left between two territories
 SEQUENCE_GAP = 0.06  # of a sequence's angle, left between two sectors
 BACKTRACK = 60
+PACK_REACH = 0.9  # map units around a seed whose boxes offer spots beside them
+MIDDLE = 6  # of the contributions alike a newcomer, the first (said first) whose middle
+# it lands nearest to, beside any of them: a cluster grows as a round patch
+TOUCH = 1e-6
+WALK_BATCH = 256  # spiral steps laid out at a time
+EVERY_BOX = 150  # while the carte holds fewer, a contribution packs beside any box
 THEME_REACH = 0.3  # where a theme's name first stands along its axis
-MARGIN = 0.05  # of the framed extent, on every side (the camera frames with it too)
+MARGIN = 0.03  # of the framed extent, on every side (the camera frames with it too)
 NOMINAL_ASPECT = 16 / 9  # the framing names are sized for (a render at another aspect
 # draws them no larger than their box)
 MEASURE = 14.0  # a card's line length, in ems
 GUTTER = 0.35  # ems of free margin around every box, so neighbours never touch
-PICTURE_EMS = (4.5, 2.5)  # a picture's longer half side in ems: on a sparse carte, dense
-DENSE = 60  # contributions after which pictures are halfway to their dense size
+PICTURE_EMS = 2.5  # a picture's longer half side in ems (a visit shows it large)
 FIGURE_ASPECT = 512 / 336  # data and sound figures, title band included (render.figures)
 FIGURE_EMS = 4.5  # a figure's half width in ems at any density: its title reads as text
 SHORT_WORDS = 5
+PAGE_LINES = 9  # a longer text is a page: the map shows its opening, a visit all of it
 
 Spot = tuple[float, float, int]  # centre x, y and the step of the walk that found it
 
@@ -99,6 +111,19 @@ def abbreviated(text: str, words: int = SHORT_WORDS) -> str:
     return text if len(split) <= words else " ".join(split[:words]) + " …"
 
 
+def opening(text: str, words: int) -> str:
+    """The first `words` words of a page, its line breaks kept, and an ellipsis."""
+    kept, count = [], 0
+    for line in text.splitlines():
+        said = line.split()
+        if count + len(said) >= words:
+            kept.append(" ".join(said[:max(words - count, 1)]) + " …")
+            break
+        kept.append(line)
+        count += len(said)
+    return "\n".join(kept)
+
+
 def aspect(contribution: Contribution) -> float:
     """Width over height of a picture as drawn (1 when nothing says otherwise)."""
     if contribution.kind in ("data", "sound"):
@@ -109,6 +134,23 @@ def aspect(contribution: Contribution) -> float:
     if source is None or not source.shape[0]:
         return 1.0
     return source.shape[1] / source.shape[0]
+
+
+def slack(radius: Any) -> Any:
+    """How far beyond its sector a place `radius` from the centre may lie (a float or
+    an array)."""
+    most, near, far = NEAR_SLACK
+    return SLACK + (most - SLACK) * np.clip((far - radius) / (far - near), 0.0, 1.0)
+
+
+def viewed(bounds: tuple[float, float, float, float], x: float, y: float, half_w: float,
+           half_h: float) -> float:
+    """The height (map units) of the whole view that frames `bounds` and a box there;
+    no more than the view of `bounds` alone while the box lies within it."""
+    left, bottom, right, top = bounds
+    width = max(right, x + half_w) - min(left, x - half_w)
+    height = max(top, y + half_h) - min(bottom, y - half_h)
+    return max(width / NOMINAL_ASPECT, height, (right - left) / NOMINAL_ASPECT, top - bottom)
 
 
 def name_level(bounds: tuple[float, float, float, float]) -> int:
@@ -136,7 +178,8 @@ class Layout:
         self.framed = Extent()
         self.walked: dict[tuple[str | None, int], int] = {}
         self.count = 0
-        self.names = Names(self.occupancy, self.typesetter, GUTTER * em)
+        self.boxes: list[Box] = []  # the first EVERY_BOX boxes
+        self.names = Names(self.occupancy, self.typesetter, GUTTER * em, self._name_spot)
         self.present: set[int] = set()  # themes holding a contribution
         # how far along its axis each theme's (and sequence's) places lie, summed, and
         # how many: a name walks from their middle
@@ -172,7 +215,25 @@ class Layout:
         return (tags.theme if tags.theme in self.themes else None, ring)
 
     def setting(self, card: Card) -> Setting:
-        return self.typesetter.set(card.text, MEASURE, card.sizes)
+        """A card as the map shows it: its text set at the carte's measure, or, for a
+        page (longer than `PAGE_LINES` lines), its opening: a visit reads it whole."""
+        whole = self.typesetter.set(card.text, MEASURE, card.sizes)
+        if len(whole.lines) <= PAGE_LINES:
+            return whole
+        low, high = 1, len(card.text.split())  # the most words that fit the lines
+        while low < high:
+            middle = (low + high + 1) // 2
+            if len(self.typesetter.set(opening(card.text, middle), MEASURE,
+                                       card.sizes).lines) <= PAGE_LINES:
+                low = middle
+            else:
+                high = middle - 1
+        return self.typesetter.set(opening(card.text, low), MEASURE, card.sizes)
+
+    def is_page(self, card: Card) -> bool:
+        """Whether a card is a page: the map shows its opening, a visit all of it."""
+        return bool(card.text) and \
+            len(self.typesetter.set(card.text, MEASURE, card.sizes).lines) > PAGE_LINES
 
     def title(self, card: Card) -> Setting:
         """An older card's first words, set inside the box its whole text was given (a
@@ -186,16 +247,14 @@ class Layout:
 
     def footprint(self, contribution: Contribution) -> tuple[float, float]:
         """Half width and height, in map units, of `contribution` as drawn, gutter
-        included; pictures are larger while the carte is sparse."""
+        included."""
         gutter = GUTTER * self.em
         said = card(contribution)
         if said.text:
             setting = self.setting(said)
             return setting.width * self.em / 2 + gutter, setting.height * self.em / 2 + gutter
-        sparse, dense = PICTURE_EMS
-        longer = (dense + (sparse - dense) * DENSE / (DENSE + self.count)) * self.em
-        if contribution.kind in ("data", "sound"):
-            longer = FIGURE_EMS * self.em
+        longer = (FIGURE_EMS if contribution.kind in ("data", "sound") else PICTURE_EMS) * \
+            self.em
         ratio = aspect(contribution)
         return longer * min(1.0, ratio) + gutter, longer * min(1.0, 1.0 / ratio) + gutter
 
@@ -210,48 +269,129 @@ class Layout:
         self._take(box, walk)
         return box
 
-    def place(self, contribution: Contribution) -> tuple[Box, int]:
-        """A free box for `contribution`, which is then taken, and the walk's step."""
+    def place(self, contribution: Contribution, alike: list[Box] | None = None
+              ) -> tuple[Box, int]:
+        """A free box for `contribution`, which is then taken, and the walk's step. With
+        `alike` (the places of the contributions it shares most with), a spot touching
+        one of them, or near their middle: clusters form. A sparse carte packs tight
+        into its frame's shape; a crowded sector spirals out from its pole."""
         walk = self.walk_of(contribution)
         seed = int(hashlib.sha256(contribution.id.encode()).hexdigest()[:8], 16) / 2**32
         half_w, half_h = self.footprint(contribution)
-        # Spots before the last one taken here are mostly full: the walk resumes near it,
-        # so placing stays quick however many contributions the carte holds.
-        first = max(0, self.walked.get(walk, 0) - BACKTRACK)
-        overlaps = self.occupancy.overlaps
+        inside = self._inside(walk)
         if walk[0] is None:
-            cx, cy, low, high = 0.0, 0.0, -math.pi, math.pi
-            start = walk[1] * RING
+            pole, start = (0.0, 0.0), walk[1] * RING
         else:
-            low, high = self.sector(walk)
-            dx, dy = self.axis((low + high) / 2)
-            cx, cy, start = dx * POLE_REACH, dy * POLE_REACH, 0.0
+            dx, dy = self.axis(sum(self.sector(walk)) / 2)
+            pole, start = (dx * POLE_REACH, dy * POLE_REACH), 0.0
+        box = None
+        sparse = len(self.boxes) < EVERY_BOX
+        middle = alike[:MIDDLE] if alike else []  # the first alike: the cluster's middle
+        near = (sum(b[0] for b in middle) / len(middle),
+                sum(b[1] for b in middle) / len(middle)) if middle else None
+        if alike and near is not None:  # touching one of the contributions it is alike
+            box = self._pack(near, alike, half_w, half_h, inside, compact=sparse)
+        if box is None and sparse:  # a sparse carte packs tight
+            box = self._pack(pole, self.boxes, half_w, half_h, inside, compact=True)
+        if box is None:
+            # Spots before the last one taken here are mostly full: the walk resumes near
+            # it, so placing stays quick however many contributions the carte holds.
+            first = max(0, self.walked.get(walk, 0) - BACKTRACK)
+            box, self.walked[walk] = self._walk(pole, start, first, seed, half_w, half_h,
+                                                inside)
+        assert box is not None
+        self._take(box, walk)
+        return box, self.walked.get(walk, 0)
+
+    def _name_spot(self, name: Name, half_w: float, half_h: float) -> Box | None:
+        """Where a name goes: beside the cards of what it names, in the free room that
+        widens the view least (from the middle of those cards along its axis)."""
+        anchor = (name.axis[0] * name.reach, name.axis[1] * name.reach)
+        return self._pack(anchor, self.occupancy.near(*anchor, PACK_REACH), half_w, half_h,
+                          self._inside(name.names))
+
+    def _inside(self, walk: tuple[str | None, int]) -> Callable[[Any, Any], Any]:
+        """Whether points (floats or arrays) lie in the walk's sector, or less than
+        `slack` beyond one of its borders (its two sides, and the line across its apex)."""
+        if walk[0] is None:
+            return lambda x, y: np.ones(np.shape(x), dtype=bool)
+        low, high = self.sector(walk)
         cos_low, sin_low, cos_high, sin_high = (math.cos(low), math.sin(low),
                                                 math.cos(high), math.sin(high))
         cos_mid, sin_mid = math.cos((low + high) / 2), math.sin((low + high) / 2)
-        for step in itertools.count(first):
-            radius = start + STEP * math.sqrt(step)
-            angle = (step + seed * 7) * GOLDEN_ANGLE
-            x, y = cx + radius * math.cos(angle) * SPREAD, cy + radius * math.sin(angle)
-            # inside the sector, or less than SLACK beyond one of its borders (its two
-            # sides, and the line across its apex)
+
+        def inside(x: Any, y: Any) -> Any:
             u = x / SPREAD
-            beyond_low = y * cos_low - u * sin_low  # signed distances, > 0 inside
-            beyond_high = u * sin_high - y * cos_high
-            ahead = u * cos_mid + y * sin_mid
-            if min(beyond_low, beyond_high, ahead) < -SLACK and walk[0] is not None:
-                continue
-            box = (x, y, half_w, half_h)
-            if not overlaps(box):
-                break
-        self.walked[walk] = step
-        self._take(box, walk)
-        return box, step
+            beyond = -np.minimum(np.minimum(y * cos_low - u * sin_low,
+                                            u * sin_high - y * cos_high),
+                                 u * cos_mid + y * sin_mid)  # signed distances, < 0 inside
+            return (beyond <= SLACK) | (beyond <= slack(np.hypot(u, y)))
+        return inside
+
+    def _pack(self, anchor: tuple[float, float], seeds: Iterable[Box], half_w: float,
+              half_h: float, inside: Callable[[float, float], bool], compact: bool = False
+              ) -> Box | None:
+        """The free box nearest `anchor` (x counted 1/SPREAD as much) among the spots
+        touching the `seeds`: boxes pack side by side, gutter to gutter. `compact`:
+        first the spots that widen the whole view least (none, while one fits within
+        it), so a sparse carte fills its frame before it grows and stays large enough to
+        read whole. None when no spot is free."""
+        ax, ay = anchor
+        overlaps = self.occupancy.overlaps
+        if bool(inside(ax, ay)) and not overlaps((ax, ay, half_w, half_h)):
+            return (ax, ay, half_w, half_h)
+        bounds = self.framed.bounds if compact else None
+        best: tuple[float, float, Box] | None = None
+        seen: set[tuple[float, float]] = set()
+        for bx, by, bw, bh in seeds:
+            xs = (bx, bx - bw + half_w, bx + bw - half_w)
+            ys = (by, by + bh - half_h, by - bh + half_h)
+            right, left = bx + bw + half_w + TOUCH, bx - bw - half_w - TOUCH
+            top, bottom = by + bh + half_h + TOUCH, by - bh - half_h - TOUCH
+            spots = np.array(((right, ys[0]), (right, ys[1]), (right, ys[2]), (left, ys[0]),
+                              (left, ys[1]), (left, ys[2]), (xs[0], top), (xs[1], top),
+                              (xs[2], top), (xs[0], bottom), (xs[1], bottom),
+                              (xs[2], bottom)))
+            within = inside(spots[:, 0], spots[:, 1])
+            for (x, y), ok in zip(spots.tolist(), within.tolist(), strict=True):
+                distance = ((x - ax) / SPREAD) ** 2 + (y - ay) ** 2
+                view = 0.0 if bounds is None else round(viewed(bounds, x, y, half_w,
+                                                               half_h), 9)
+                if not ok or (best is not None and (view, distance) >= best[:2]) or \
+                        (x, y) in seen:
+                    continue
+                seen.add((x, y))
+                box = (x, y, half_w, half_h)
+                if not overlaps(box):
+                    best = (view, distance, box)
+        return None if best is None else best[2]
+
+    def _walk(self, centre: tuple[float, float], start: float, first: int, seed: float,
+              half_w: float, half_h: float, inside: Callable[[float, float], bool],
+              ) -> tuple[Box, int]:
+        """A golden-angle spiral out of `centre` to the first free box inside the walk's
+        sector, and the step it was found at. Steps are laid out a batch at a time and
+        those inside the sector found at once (far out, a sector is a narrow share of
+        each turn), so a crowded carte places as quickly as a sparse one."""
+        overlaps = self.occupancy.overlaps
+        cx, cy = centre
+        for batch in itertools.count(first, WALK_BATCH):
+            steps = np.arange(batch, batch + WALK_BATCH)
+            radius = start + STEP * np.sqrt(steps)
+            angle = (steps + seed * 7) * GOLDEN_ANGLE
+            xs, ys = cx + radius * np.cos(angle) * SPREAD, cy + radius * np.sin(angle)
+            for index in np.flatnonzero(inside(xs, ys)):
+                box = (float(xs[index]), float(ys[index]), half_w, half_h)
+                if not overlaps(box):
+                    return box, int(steps[index])
+        raise AssertionError("unreachable: the spiral is endless")
 
     def _take(self, box: Box, walk: tuple[str | None, int]) -> None:
         self.count += 1
         self.occupancy.take(box)
         self.framed.add(box)
+        if len(self.boxes) < EVERY_BOX:
+            self.boxes.append(box)
         theme, ring = walk
         if theme is not None:
             index = self.themes.index(theme)

@@ -11,6 +11,7 @@ journal names the same map.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from engine.world.occupancy import Box, Occupancy, clash
@@ -45,8 +46,11 @@ class Name:
 class Names:
     """The names on the map and the size step they are set at."""
 
-    def __init__(self, occupancy: Occupancy, typesetter: Typesetter, gutter: float) -> None:
+    def __init__(self, occupancy: Occupancy, typesetter: Typesetter, gutter: float,
+                 spot: Callable[[Name, float, float], Box | None] = lambda n, w, h: None
+                 ) -> None:
         self.occupancy = occupancy
+        self.spot = spot  # a free spot the layout offers a name (half width, height)
         self.typesetter = typesetter
         self.gutter = gutter
         self.names: list[Name] = []
@@ -91,10 +95,13 @@ class Names:
         dx, dy = name.axis
         reach = name.reach
         stride = STRIDE_EMS * em
-        while True:
+        offered = self.spot(name, half_w, half_h)
+        while offered is None:
             box = (dx * reach, dy * reach, half_w, half_h)
             if not self.occupancy.overlaps(box):
                 break
             reach += stride
+        else:
+            box = offered
         self.occupancy.take(box)
         return replace(name, box=box, reach=reach)

@@ -37,6 +37,16 @@ class Occupancy:
         for cell in self._cells(box):
             self.cells[cell].remove(box)
 
+    def near(self, x: float, y: float, reach: float) -> list[Box]:
+        """The boxes touching the cells within `reach` of (x, y), each once, in the
+        order they were taken cell by cell."""
+        found: dict[Box, None] = {}
+        floor = math.floor
+        for i in range(floor((x - reach) / CELL), floor((x + reach) / CELL) + 1):
+            for j in range(floor((y - reach) / CELL), floor((y + reach) / CELL) + 1):
+                found.update(dict.fromkeys(self.cells.get((i, j), ())))
+        return list(found)
+
     def overlaps(self, box: Box) -> bool:
         x, y, w, h = box
         cells = self.cells

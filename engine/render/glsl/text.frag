@@ -7,10 +7,11 @@ in float v_greek;
 in float v_backdrop;
 in vec2 v_local;
 in vec2 v_size;
+in float v_em;
 uniform sampler2D atlas;
 uniform float opacity;
 uniform float halo_texels;
-uniform float backdrop;  // how dark a card's plate is (0: none)
+uniform float backdrop;  // how dark a card's plate is (0: none); a label's plate says its own
 out vec4 colour;
 const float PLATE = 0.2;  // ems a backdrop reaches beyond its text (compositor.PLATE_EMS)
 const float SOFT = 0.35;  // ems over which it fades in, inside the text's box
@@ -18,14 +19,15 @@ const float SOFT = 0.35;  // ems over which it fades in, inside the text's box
 void main() {
     float light = dot(v_color.rgb, vec3(0.299, 0.587, 0.114));
     vec3 shade = light > 0.5 ? vec3(0.0) : vec3(1.0);
-    if (v_backdrop > 0.5) {
+    if (v_backdrop != 0.0) {
         // a soft plate of the halo's shade behind the card: full under the text, fading
         // with round corners over its margin (PLATE_EMS) and the quad's halo; gone once
         // the card is greeked
         vec2 inside = min(v_local, 1.0 - v_local) * v_size;  // ems from the plate's edge
         // ems beyond a rounded rectangle SOFT inside the text's box
         float out_by = length(max(vec2(PLATE + SOFT) - inside, 0.0)) - SOFT;
-        float a = (1.0 - smoothstep(-SOFT, PLATE + 0.09, out_by)) * backdrop * (1.0 - v_greek);
+        float strength = v_backdrop < 0.0 ? backdrop : v_backdrop;
+        float a = (1.0 - smoothstep(-SOFT, PLATE + 0.09, out_by)) * strength * (1.0 - v_greek);
         colour = vec4(shade * a, a) * v_color.a * opacity;
         return;
     }
@@ -45,9 +47,11 @@ void main() {
     vec3 rgb = v_color.rgb * coverage + shade * back;
     float a = coverage + back;
     vec4 letters = vec4(rgb, a);
-    // the letters' own dilated shape, not their quad: a half-greeked word stays a word
-    // (minified, a glyph samples as its mean coverage: a low ramp keeps it visible)
-    float blur = smoothstep(0.0, 0.4, halo) * 0.45;
+    // the letters' own shape, blurred (a coarser mip): a field of text, not tiny words
+    // competing with the labels over it (a low ramp keeps it visible)
+    float coarse = texture(atlas, v_tex, 2.5).r;  // where letters are small, a soft smudge;
+    float blur = smoothstep(0.0, 0.35, max(coarse, halo * 0.8))  // tiny, their shape
+               * mix(0.45, 0.2, smoothstep(3.0, 7.0, v_em));  // fainter under labels
     vec4 grey = vec4(v_color.rgb * blur, blur);
     // the blur comes in late: half-greeked letters fade over a clear field, not a smudge
     colour = (letters * (1.0 - v_greek) + grey * v_greek * v_greek * v_greek)

@@ -1,22 +1,27 @@
 #version 330 core
 // One instance per glyph. Cards live in map space, -1..1 on the short side, and are
 // drawn exactly where the layout set them (never larger: their place is their box);
-// they fade in, drift slowly, dim as they settle, and below the readable floor show as
-// greeked lines. Overlays (born at or below OVERLAY) sit still in NDC.
+// they fade in, drift slowly and dim as they settle. Their letters show while the
+// cards read (the `letters` uniform, eased by the compositor: at the whole view either
+// every card reads or none does, so no letter is left half faded); otherwise a card is
+// a faint blur of its letters. Labels (names, terms, titles) keep the size they were
+// placed at for the whole view. Overlays (born at or below OVERLAY) sit still in NDC.
 const float OVERLAY = -1e8;
 const float HALO = 0.09;     // ems of halo around every glyph
 in vec2 corner;
 in vec4 quad;      // x, y, w, h in ems, y down, relative to the anchor
-in vec4 tex;       // u0, v0, u1, v1; negative: the card's backdrop, not a glyph
+in vec4 tex;       // u0, v0, u1, v1; negative u: a backdrop, not a glyph (v: its strength,
+                   // or the layer's backdrop when negative)
 in vec4 anchor;    // x, y, size (half the NDC height of an em at zoom 1), born (seconds)
 in vec4 color;
-in float pinned;   // 1: a pinned card, never settling; 2 and above: a name on the map,
-                   // its value the em it shows at in pixels on 1080 lines
+in vec2 role;      // x: 0 a card, 1 a pinned card (never settling), 2 a label clear of
+                   // cards, 3 a label over cards that do not read (it gives way when they
+                   // do); y: a label's em in pixels on 1080 lines at the whole view
 uniform vec2 resolution;
 uniform float settle_after;  // seconds a new card stays bright
 uniform float time;
 uniform float drift;
-uniform float floor_px;      // the smallest em drawn as letters, in pixels at 1080 lines
+uniform float letters;       // 1: cards read as letters, 0: they give way
 uniform vec3 view;           // camera centre x, y and zoom (cards only)
 out vec2 v_tex;
 out vec4 v_color;
@@ -24,29 +29,38 @@ out float v_greek;
 out float v_backdrop;
 out vec2 v_local;
 out vec2 v_size;  // the quad's size in ems (a backdrop's edge is measured in ems)
+out float v_em;   // the em in pixels on 1080 lines
 
 void main() {
     vec2 centre = anchor.xy;
     float size = anchor.z;
     float alpha = 1.0;
     v_greek = 0.0;
+    v_em = 0.0;
     if (anchor.w > OVERLAY) {
         float bloom = smoothstep(0.0, 1.6, max(time - anchor.w, 0.0));
         float seed = fract(sin(dot(anchor.xy, vec2(12.9898, 78.233))) * 43758.5453) * 6.2831;
-        centre += drift * vec2(sin(time * 0.07 + seed), cos(time * 0.05 + seed * 1.3));
+        if (role.x < 1.5) {
+            centre += drift * vec2(sin(time * 0.07 + seed), cos(time * 0.05 + seed * 1.3));
+        }
         centre = (centre - view.xy) * view.z;
         centre.x *= resolution.y / resolution.x;
         float age = max(time - anchor.w, 0.0);
-        float settle = pinned > 0.5 ? 0.0 : smoothstep(settle_after, settle_after * 2.5, age);
+        float settle = role.x > 0.5 ? 0.0 : smoothstep(settle_after, settle_after * 2.5, age);
         size *= view.z;
-        if (pinned > 1.5) {
-            // a name for the whole view: its own size on screen, never larger than the
-            // box the layout gave it; gone once the view closes in on the cards around it
+        v_em = size * 1080.0;
+        if (role.x > 1.5) {
+            // a label for the whole view: its own size on screen, never larger than the
+            // box it was given; gone once the view closes in on the cards around it
+            float px = role.y;
             float reserved = size * 1080.0;
-            alpha = 1.0 - smoothstep(pinned * 2.5, pinned * 4.0, reserved);
-            size *= clamp(pinned, reserved * 0.45, reserved) / max(reserved, 1e-6);
+            alpha = bloom * (1.0 - smoothstep(px * 2.5, px * 4.0, reserved));
+            if (role.x > 2.5) {
+                alpha *= 1.0 - letters;
+            }
+            size *= clamp(px, reserved * 0.45, reserved) / max(reserved, 1e-6);
         } else {
-            v_greek = 1.0 - smoothstep(floor_px * 0.8, floor_px, size * 1080.0);
+            v_greek = 1.0 - letters;
             alpha = bloom * mix(1.0, 0.9, settle);
         }
     }
@@ -58,6 +72,6 @@ void main() {
     v_tex = mix(tex.xy, tex.zw, local);
     v_local = local;
     v_size = quad.zw;
-    v_backdrop = tex.x < -0.5 ? 1.0 : 0.0;
+    v_backdrop = tex.x < -0.5 ? (tex.y < 0.0 ? -1.0 : tex.y) : 0.0;
     v_color = vec4(color.rgb, color.a * alpha);
 }

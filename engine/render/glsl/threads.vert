@@ -4,6 +4,7 @@
 in vec2 along;        // x: 0..1 along the curve, y: -1 or 1 across it
 in vec4 ends;         // a.xy, b.xy in map space
 in vec2 timing;       // born (s), bend (-1..1)
+in vec2 span;         // the part of the curve drawn: from leaving a's place to reaching b's
 uniform vec2 resolution;
 uniform float time;
 uniform vec3 view;    // centre x, y and zoom of the camera
@@ -19,7 +20,7 @@ vec2 on_screen(vec2 map) {
 
 void main() {
     float grow = smoothstep(0.0, 2.5, time - timing.x);
-    float t = along.x * grow;
+    float t = span.x + (span.y - span.x) * along.x * grow;
     vec2 a = ends.xy, b = ends.zw;
     vec2 normal = normalize(vec2(a.y - b.y, b.x - a.x) + 1e-6);
     vec2 control = mix(a, b, 0.5) + normal * timing.y * 0.25 * distance(a, b);

@@ -263,6 +263,20 @@
     else return;
     event.preventDefault();
   });
+  async function named() {
+    try {
+      const answer = await fetch("/api/terms", { credentials: "same-origin" });
+      const regions = (await answer.json()).regions.filter((r) => !r.sequence);
+      document.getElementById("termes").replaceChildren(...regions.map((r) => {
+        const li = document.createElement("li");
+        const said = r.terms.slice(0, 6).map((t) => t.term + (t.rising ? " ↑" : ""));
+        li.textContent = `${r.theme} (${r.contributions}) : ${said.join(" · ") || "–"}`;
+        return li;
+      }));
+    } catch (error) {
+      return;
+    }
+  }
 
   const preview = document.getElementById("apercu");
   function picture() { preview.src = "/api/moderation/preview?t=" + Date.now(); }
@@ -270,6 +284,8 @@
 
   refresh();
   picture();
+  named();
   setInterval(refresh, 2000);
+  setInterval(named, 5000);
   setInterval(picture, 2500);
 })();
