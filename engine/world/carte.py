@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -51,19 +52,28 @@ class Carte:
     `text_size` is the em as a fraction of the whole view's height (see `Layout`)."""
 
     def __init__(self, themes: tuple[str, ...], sequences: tuple[str, ...] = (),
-                 text_size: float = 0.03, font: Path | None = None) -> None:
-        self.layout = Layout(themes, sequences, text_size * 2.0, font)
-        self.placed: list[Placed] = []
-        self.ids: set[str] = set()
+                 text_size: float = 0.03, font: Path | None = None,
+                 shows: Callable[[Contribution], bool] | None = None) -> None:
+        self.setting = (themes, sequences, text_size * 2.0, font)
+        self.shows = shows  # what this screen draws (a room's parcours); None: all
         self.states: dict[str, str] = {}
-        self.hidden: set[str] = set()  # kept with `states`, so frames never scan the carte
-        self.pinned: set[str] = set()
-        self.links: list[tuple[int, int]] = []
-        self.found: list[tuple[str, float, float, int]] = []
-        self.bonded: dict[str, list[int]] = defaultdict(list)  # bond -> indices, in order
         self.version = 0
         self.moderations = 0
         self.last_arrival: float | None = None
+        self.found: list[tuple[str, float, float, int]] = []
+        self._clear()
+
+    def _clear(self) -> None:
+        self.layout = Layout(*self.setting)
+        self.placed: list[Placed] = []
+        self.steps: list[int] = []  # the walk's step of each place, to take it again
+        self.ids: set[str] = set()
+        self.hidden: set[str] = set()  # kept with `states`, so frames never scan the carte
+        self.elsewhere: set[str] = set()  # placed, but not what this screen shows
+        self.pinned: set[str] = set()
+        self.links: list[tuple[int, int]] = []
+        self.bonded: dict[str, list[int]] = defaultdict(list)  # bond -> indices, in order
+        self.provisional: int | None = None  # index of the first provisional place
 
     @property
     def extent(self) -> tuple[float, float, float, float]:
@@ -75,22 +85,30 @@ class Carte:
         return len(self.placed)
 
     def add(self, contribution: Contribution, now: float, state: str = "shown",
-            spot: Spot | None = None) -> Placed | None:
+            spot: Spot | None = None, provisional: bool = False,
+            half: tuple[float, float] | None = None) -> Placed | None:
         """Place a new contribution (at `spot` when it was placed before: a restart); the
-        same content twice is placed once. New spots are kept in `found` for the journal.
+        same content twice is placed once. New spots are kept in `found` for the journal,
+        except `provisional` ones (a room cut off from the others: see `rewind`).
         `contribution` may carry its arrays (a picture's aspect); the carte keeps it
         without them."""
         if contribution.id in self.ids:
             return None
+        if provisional and self.provisional is None:
+            self.provisional = len(self.placed)
         self.states[contribution.id] = state
+        if self.shows is not None and not self.shows(contribution):
+            self.elsewhere.add(contribution.id)
         self._file(contribution.id, state)
         if spot is None:
             box, step = self.layout.place(contribution)
-            self.found.append((contribution.id, box[0], box[1], step))
+            if not provisional:
+                self.found.append((contribution.id, box[0], box[1], step))
         else:
-            box = self.layout.take(contribution, spot)
+            box, step = self.layout.take(contribution, spot, half), int(spot[2])
         x, y, w, h = box
         placed = Placed(light(contribution), x, y, now, w, h)
+        self.steps.append(step)
         index = len(self.placed)
         mine = bonds(contribution)
         latest = {i for bond in mine for i in self.bonded[bond][-LINKS_PER_ARRIVAL:]}
@@ -125,10 +143,37 @@ class Carte:
 
     def _file(self, id: str, state: str) -> None:
         for group, names in ((self.hidden, ABSENT), (self.pinned, ("pinned",))):
-            if state in names:
+            if state in names or (group is self.hidden and id in self.elsewhere):
                 group.add(id)
             else:
                 group.discard(id)
+
+    def absent(self) -> int:
+        """Contributions placed but not drawn by a moderator's decision (hidden, waiting
+        for approval, rejected), whatever this screen shows."""
+        return len(self.hidden - self.elsewhere)
+
+    def rewind(self) -> list[Placed]:
+        """Take back the provisional places (a room cut off from the others placed its own
+        arrivals at once; once the stream orders them among the others', they are placed
+        again in that order): the carte is as it was before the first of them, every place
+        before it unmoved. Returns what was taken back, in order."""
+        if self.provisional is None:
+            return []
+        keep, dropped = self.provisional, self.placed[self.provisional:]
+        kept, steps = self.placed[:keep], self.steps[:keep]
+        names = self.layout.names.version
+        for placed in dropped:
+            self.states.pop(placed.contribution.id, None)
+        self._clear()
+        for placed, step in zip(kept, steps, strict=True):
+            self.add(placed.contribution, placed.born, self.states[placed.contribution.id],
+                     (placed.x, placed.y, step), half=(placed.w, placed.h))
+        # whatever was drawn from the names and the cards is drawn again
+        self.layout.names.version = max(names, self.layout.names.version) + 1
+        self.version += 1
+        self.moderations += 1
+        return dropped
 
     def visible(self) -> list[Placed]:
         return [p for p in self.placed if p.contribution.id not in self.hidden]
