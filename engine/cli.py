@@ -328,7 +328,8 @@ def listing(config: Config, as_json: bool) -> int:
     journal = Journal(config.paths.data / "journal.sqlite")
     intake = Intake(config, journal) if as_json else None
     try:
-        entries = [entry.public() for entry in journal.entries()]
+        node = config.cluster.node if config.cluster.enabled else ""
+        entries = [entry.public(node) for entry in journal.entries()]
         if intake is not None:
             # The map as the engine draws it: journaled spots taken again, others walked.
             carte = Carte(config.event.themes, config.event.sequences,

@@ -109,15 +109,15 @@ class Entry:
     origin: str = ""  # the node that took it, with several rooms ('' for this one)
     stream: int | None = None  # its place in the shared stream, once applied
 
-    def public(self, cluster: bool = False) -> dict[str, Any]:
-        """The stable JSON form (documented in the README); with several rooms, also
-        the node that took it and its sequence in the shared stream."""
+    def public(self, node: str = "") -> dict[str, Any]:
+        """The stable JSON form (documented in the README); with several rooms (`node`
+        is this one's name), also the node that took it and its sequence in the stream."""
         found = {"seq": self.seq, "id": self.id, "kind": self.kind, "name": self.name,
                  "source": self.source, "state": self.state, "reason": self.reason,
                  "tags": self.tags, "archive": self.archive,
                  "time": datetime.fromtimestamp(self.at, UTC).isoformat(timespec="seconds")}
-        if cluster:
-            found |= {"node": self.origin, "stream": self.stream}
+        if node:
+            found |= {"node": self.origin or node, "stream": self.stream}
         return found
 
 
