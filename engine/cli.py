@@ -90,6 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     with_config(commands.add_parser("ingest", help="take what the inbox holds now, then exit"))
     listing = with_config(commands.add_parser("list", help="every file the journal knows"))
     listing.add_argument("--json", action="store_true", help="the stable JSON form")
+    cluster = commands.add_parser("cluster", help="several rooms: the backbone's state, "
+                                  "the NATS servers' users")
+    which = cluster.add_subparsers(dest="cluster", required=True)
+    status = with_config(which.add_parser("status", help="the stream, the nodes heard, how "
+                                          "far each has applied it"))
+    status.add_argument("--json", action="store_true", help="as JSON")
+    users = which.add_parser("users", help="print the NATS servers' users block "
+                             "(deploy/nats/users.conf): one per node, each publishing "
+                             "only as itself")
+    users.add_argument("nodes", nargs="+", help="every node's [cluster] node name")
+    users.add_argument("--stream", default="carte", help="[cluster] stream (default carte)")
     for state, verb in (("hidden", "hide"), ("shown", "show"), ("pinned", "pin")):
         moderate = with_config(commands.add_parser(verb, help=f"mark a contribution {state}"))
         moderate.add_argument("id", help="contribution id (see `carte list`)")
@@ -104,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
                    logging.CRITICAL if quiet else logging.INFO)
     if args.command == "check":
         return check(args.config)
+    if args.command == "cluster" and args.cluster == "users":
+        return cluster_users(args.nodes, args.stream)
     try:
         config = load_config(args.config)
     except ProblemError as error:
@@ -126,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             return replay(config, args)
         if args.command == "archive":
             return archive(config, args)
+        if args.command == "cluster":
+            return cluster_status(config, args.json)
         return moderate(config, args.id, args.state)
     except (ProblemError, OscBindError, WebBindError) as error:
         print(error, file=sys.stderr)
@@ -355,6 +370,35 @@ def listing(config: Config, as_json: bool) -> int:
         print(f"{entry['time']}  {entry['id'] or '-':16}  {entry['kind'] or '-':9}  "
               f"{entry['state']:9}  {logs.escape(entry['name'])}  {logs.escape(tags)}"
               f"{logs.escape(reason)}")
+    return 0
+
+
+def cluster_status(config: Config, as_json: bool) -> int:
+    """The backbone and this node's engine; 1 when the backbone cannot be reached."""
+    import json
+
+    from engine.cluster.survey import report, survey
+
+    if not config.cluster.enabled:
+        print(f"{config.source}: [cluster] is off: this machine runs the carte alone",
+              file=sys.stderr)
+        return 1
+    found = survey(config)
+    print(json.dumps(found, ensure_ascii=False, indent=2) if as_json else
+          "\n".join(report(config, found)))
+    return 1 if found["backbone"] else 0
+
+
+def cluster_users(nodes: list[str], stream: str) -> int:
+    from engine.cluster.users import users_conf
+    from engine.config import NODE_NAME, STREAM_NAME
+
+    wrong = [n for n in nodes if not NODE_NAME.match(n)]
+    if wrong or not STREAM_NAME.match(stream):
+        print(f"not a node or stream name: {', '.join(wrong) or stream} (lower-case letters, "
+              "digits, _ and -)", file=sys.stderr)
+        return 2
+    print(users_conf(stream, nodes), end="")
     return 0
 
 

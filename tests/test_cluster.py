@@ -22,6 +22,7 @@ from PIL import Image
 
 from engine import cli
 from engine.app import Engine
+from engine.control.link import ControlLink
 from engine.journal.journal import Journal
 from tests.conftest import ROOT, set_config
 from tests.engines import make_engine
@@ -166,6 +167,21 @@ def test_drops_and_a_phone_reach_every_room_with_the_same_ids_places_and_moderat
     assert maps[0][uploaded][2] == "salle-croisements"
     assert all(place is not None for _, place, _ in maps[0].values())
     assert placed(rooms.engines["pleniere"]) == placed(rooms.engines["salle-attentions"])
+    # what a technician reads: status.json, OSC status, `carte cluster status`
+    plenary = rooms.engines["pleniere"]
+    status = plenary.status()["cluster"]
+    assert isinstance(status, dict) and status["state"] == "joined"
+    assert status["applied"] == status["last"] >= 4 and status["lag"] == 0
+    rooms.until(lambda: len(plenary.cluster.backbone.status.peers) == 2, 20, "peers heard")
+    osc = ControlLink(plenary).status()
+    assert (osc.backbone, osc.lag, osc.nodes) == ("joined", 0, 2)
+    capsys.readouterr()
+    assert cli.main(["cluster", "status", "--json", "--config", str(a)]) == 0
+    survey = json.loads(capsys.readouterr().out)
+    assert survey["stream"]["last"] >= 4 and len(survey["stream"]["replicas"]) == 2
+    assert {n["node"] for n in survey["nodes"]} == {"pleniere", "salle-croisements",
+                                                    "salle-attentions"}
+    assert survey["engine"] is None or survey["engine"]["node"] == "pleniere"
     # a moderator hides the phone's text on node C: it is hidden everywhere
     assert cli.main(["hide", uploaded, "--config", str(c)]) == 0
     rooms.until(lambda: all(uploaded in e.carte.hidden for e in rooms.engines.values()), 30,

@@ -8,10 +8,12 @@ import json
 
 import pytest
 
+from engine import cli
 from engine.cluster import wire
 from engine.cluster.presence import Peers, Presence
 from engine.world.carte import Carte
 from engine.world.contribution import Contribution, Tags
+from tests.conftest import ROOT
 from tests.test_map import SEQUENCES, THEMES, mixed
 
 
@@ -127,3 +129,12 @@ def test_presence_names_a_silent_node_once_and_its_return(caplog: pytest.LogCapt
     assert any("heard again after 31 s" in line for line in lines)
     assert peers.differing() == ["salle-2"]
     assert Presence.decode(b"not json") is None
+
+
+def test_the_shipped_users_are_what_carte_cluster_users_writes(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    nodes = ["pleniere", "salle-croisements", "salle-attentions", "salle-democratie",
+             "salle-savoirs"]
+    assert cli.main(["cluster", "users", *nodes]) == 0
+    assert capsys.readouterr().out == (ROOT / "deploy" / "nats" / "users.conf").read_text()
+    assert cli.main(["cluster", "users", "Salle 1"]) == 2
