@@ -109,7 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        return command(build_parser().parse_args(argv))
+    except KeyboardInterrupt:  # Ctrl-C before a running show installs its own handler
+        print("interrupted (Ctrl-C) before the show ran", file=sys.stderr)
+        return 130
+
+
+def command(args: argparse.Namespace) -> int:
     quiet = args.command == "check"  # check prints each problem itself, once
     logs.configure(logging.DEBUG if args.verbose else
                    logging.CRITICAL if quiet else logging.INFO)

@@ -86,8 +86,12 @@ def test_ctrl_c_stops_the_engine_cleanly(project: Path) -> None:
     running = subprocess.Popen([sys.executable, "-m", "engine", "run", "--headless",
                                 "--config", str(project), "--size", "320x180"], cwd=ROOT,
                                text=True, stderr=subprocess.PIPE)
+    preview = project.parent / "data" / "preview.png"  # written at the first frame
     try:
-        time.sleep(3)
+        deadline = time.monotonic() + 60
+        while not preview.exists():
+            assert running.poll() is None and time.monotonic() < deadline, "never drew"
+            time.sleep(0.1)
         running.send_signal(signal.SIGINT)
         _, stderr = running.communicate(timeout=20)
     finally:
