@@ -259,6 +259,7 @@ def test_an_engine_killed_and_restarted_catches_up(tmp_path: Path, servers: Nats
 def test_a_room_cut_off_keeps_its_own_and_converges_on_rejoin(
         tmp_path: Path, servers: NatsCluster, rooms: Rooms,
         capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="engine.cluster")
     cables = [Cable(port) for port in servers.ports]
     try:
         a = room(tmp_path, "pleniere", servers.urls)
@@ -284,17 +285,26 @@ def test_a_room_cut_off_keeps_its_own_and_converges_on_rejoin(
         rooms.until(lambda: len(salle.carte) == 3 and salle.carte.provisional == 1, 30,
                     "the room shows its own at once")
         rooms.until(lambda: len(rooms.engines["pleniere"].carte) == 3, 30, "A has its own")
+        # a moderator in the cut-off room hides what came before the cut: at once, there
+        # (the journal row `carte hide` writes; the command itself would set the logging up)
+        first = next(iter(placed(salle)))
+        moderating = Journal(b.parent / "data" / "journal.sqlite")
+        moderating.moderate(first, "hidden")
+        moderating.close()
+        rooms.until(lambda: first in salle.carte.hidden, 10, "hidden in the cut-off room")
         whole = placed(rooms.engines["pleniere"])
         rooms.until(lambda: time.monotonic() - cut_at > 30, 40, "half a minute cut off")
         for cable in cables:
             cable.mend()
-        rooms.until(lambda: all(len(e.carte) == 5 and e.carte.provisional is None
-                                for e in rooms.engines.values()), 60, "converged")
+        rooms.until(lambda: all(len(e.carte) == 5 and e.carte.provisional is None and
+                                first in e.carte.hidden for e in rooms.engines.values()),
+                    60, "converged")
     finally:
         for cable in cables:
             cable.close()
     maps = [the_map(config, capsys) for config in (a, b, c)]
     assert len(maps[0]) == 5 and maps[0] == maps[1] == maps[2]
+    assert maps[0][first][0] == "hidden"
     after = placed(rooms.engines["pleniere"])
     assert {id: after[id] for id in whole} == whole  # nothing placed moved where whole
     assert placed(salle) == after

@@ -38,7 +38,7 @@ from engine.cluster.presence import Peers, Presence
 from engine.cluster.publisher import Publisher
 from engine.cluster.subjects import Subjects
 from engine.config import ClusterConfig, Config
-from engine.intake.intake import Intake, limits_of
+from engine.intake.intake import Intake, Moderated, limits_of
 from engine.intake.workers import DecoderWorker
 from engine.journal.ledger import Ledger
 
@@ -179,6 +179,7 @@ class Backbone:
         assert self.stop_event is not None
         applier = Applier(self.node, self.subjects, self.ledger, self.intake, self.workers,
                           self.incoming, self.inbound)
+        local = asyncio.create_task(self._moderated_here())
         while not self.stop_event.is_set():
             try:
                 self.nc = await nats.connect(
@@ -189,12 +190,13 @@ class Backbone:
                 self._failing(describe(error))
                 await self._pause(RETRY_SECONDS * 2)
         if self.nc is None:
+            local.cancel()
             return
         js = self.nc.jetstream()
         await self.nc.subscribe(self.subjects.presence, cb=self._heard)
         tasks = [asyncio.create_task(coroutine) for coroutine in (
             self._health(js), self._consume(js, applier), self._publish(js),
-            self._present())]
+            self._present())] + [local]
         await self.stop_event.wait()
         for task in tasks:
             task.cancel()
@@ -268,10 +270,11 @@ class Backbone:
             except Exception as error:
                 self._failing(describe(error))
             self.peers.check()
+            unsent = await asyncio.to_thread(self.ledger.unsent_count)
+            # replaced whole between two awaits: a callback may change the state meanwhile
             self.status = replace(
-                self.status, unsent=await asyncio.to_thread(self.ledger.unsent_count),
-                peers=tuple(p.public(self.status.last, time.time())
-                            for p in self.peers.heard.values()),
+                self.status, unsent=unsent, peers=tuple(p.public(self.status.last, time.time())
+                                                        for p in self.peers.heard.values()),
                 differing=tuple(self.peers.differing()))
             await asyncio.sleep(HEALTH_SECONDS)
 
@@ -339,6 +342,17 @@ class Backbone:
                         await subscription.unsubscribe()
 
     # -- what this node took ---------------------------------------------------------------
+
+    async def _moderated_here(self) -> None:
+        """A moderation written here (the console, `carte hide`) shows here at once, on the
+        backbone or cut off; the stream's order settles it for every node."""
+        seen = await asyncio.to_thread(self.ledger.last_moderation)
+        while True:
+            await asyncio.sleep(0.2)
+            for seq, id in await asyncio.to_thread(self.ledger.local_moderations_since, seen):
+                seen = seq
+                self.inbound.put(Moderated(id, await asyncio.to_thread(
+                    self.intake.journal.state, id)))
 
     async def _publish(self, js: Any) -> None:
         assert self.wake_event is not None
