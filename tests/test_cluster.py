@@ -86,7 +86,12 @@ class Rooms:
             engine.step()
 
     def until(self, condition: object, seconds: float, what: str) -> float:
-        return wait_for(condition, seconds, what, self.pump)  # type: ignore[arg-type]
+        try:
+            return wait_for(condition, seconds, what, self.pump)  # type: ignore[arg-type]
+        except AssertionError as error:
+            state = {node: (len(e.carte), e.cluster.status() if e.cluster else None)
+                     for node, e in self.engines.items()}
+            raise AssertionError(f"{error}; the nodes: {state}") from None
 
     def joined(self) -> None:
         self.until(lambda: all(e.cluster is not None and e.cluster.joined

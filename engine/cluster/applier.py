@@ -11,6 +11,7 @@ decoded them when it took them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 from dataclasses import dataclass
@@ -26,8 +27,7 @@ from engine.journal.archive import digest_file
 from engine.journal.ledger import Ledger
 
 log = logging.getLogger(__name__)
-FETCH_SECONDS = 10.0
-FETCH_SECONDS_PER_MB = 1.0
+FETCH_SECONDS = 5.0  # for each batch of a file's chunks
 QUIET_BACKLOG = 20  # further behind than this, arrivals are placed without ceremony
 
 
@@ -64,11 +64,12 @@ class Applier:
         self.applied = ledger.applied()
         self.pending = 0  # messages the stream holds after the last one applied
 
-    async def apply(self, objects: Any, messages: list[Any]) -> None:
-        """Apply `messages` (in stream order) past the applied position."""
+    async def apply(self, backbone: Any, messages: list[Any]) -> None:
+        """Apply `messages` (in stream order) past the applied position; `backbone` is
+        the JetStream context and the object store."""
         fresh = [m for m in messages if m.metadata.sequence.stream > self.applied]
         said = [self._read(m) for m in fresh]
-        prepared = [asyncio.create_task(self._prepare(objects, what)) for _, what in said]
+        prepared = [asyncio.create_task(self._prepare(backbone, what)) for _, what in said]
         try:
             for message, (origin, what), task in zip(fresh, said, prepared, strict=True):
                 fetched = await task
@@ -91,7 +92,8 @@ class Applier:
         except wire.Unreadable as error:
             return node, str(error)
 
-    async def _prepare(self, objects: Any, what: wire.Said | str) -> tuple[Path, Any] | None:
+    async def _prepare(self, backbone: Any, what: wire.Said | str
+                       ) -> tuple[Path, Any] | None:
         """Another node's file, fetched and decoded here: (path, contribution or
         refusal); None for everything else."""
         if not isinstance(what, wire.Offered) or \
@@ -102,33 +104,55 @@ class Applier:
         if what.size > limit:
             return path, Refusal(f"larger than {limit // (1024 * 1024)} MiB "
                                  "([intake] max_file_mb here)")
-        await self._fetch(objects, what, path)
+        await self._fetch(backbone, what, path)
         if not path.is_file():
             return path, Refusal("its file is not in the backbone's store")
         if await asyncio.to_thread(digest_file, path, limit) != what.sha256:
             path.unlink(missing_ok=True)
             return path, Refusal("the backbone's copy of its file is not what it says")
         worker = await self.free.get()
-        try:
-            return path, await asyncio.to_thread(decoded, worker, path)
-        finally:
-            self.free.put_nowait(worker)
+        decoding = asyncio.get_running_loop().run_in_executor(None, decoded, worker, path)
+        # the worker is free once its decoding is over, even if this batch is given up
+        decoding.add_done_callback(lambda _: self.free.put_nowait(worker))
+        return path, await asyncio.shield(decoding)
 
-    async def _fetch(self, objects: Any, what: wire.Offered, path: Path) -> None:
+    async def _fetch(self, backbone: Any, what: wire.Offered, path: Path) -> None:
+        """The object store's copy of a file, read chunk by chunk through a pull reader
+        of its own (as the stream is read: it survives a server's death), into `path`."""
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
         from nats.js.errors import NotFoundError
 
+        js, objects = backbone
         self.incoming.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.partial")
         try:
-            with partial.open("wb") as out:
-                await asyncio.wait_for(objects.get(what.sha256, writeinto=out),
-                                       FETCH_SECONDS + what.size / 1e6 * FETCH_SECONDS_PER_MB)
+            info = await objects.get_info(what.sha256)
         except NotFoundError:
-            partial.unlink(missing_ok=True)
             return
         except Exception as error:
+            raise Transient(f"the file of {what.id} is not reachable: {error!r}") from error
+        subscription = None
+        try:
+            subscription = await js.pull_subscribe(
+                f"$O.{self.subjects.bucket}.C.{info.nuid}",
+                stream=f"OBJ_{self.subjects.bucket}", config=ConsumerConfig(
+                    deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE,
+                    inactive_threshold=10.0, mem_storage=True))
+            received = 0
+            with partial.open("wb") as out:
+                while received < (info.chunks or 0):
+                    chunks = await subscription.fetch(min(64, info.chunks - received),
+                                                      timeout=FETCH_SECONDS)
+                    for chunk in chunks:
+                        out.write(chunk.data)
+                    received += len(chunks)
+        except Exception as error:
             partial.unlink(missing_ok=True)
-            raise Transient(f"fetching {what.sha256[:16]}: {error!r}") from error
+            raise Transient(f"fetching the file of {what.id}: {error!r}") from error
+        finally:
+            if subscription is not None:
+                with contextlib.suppress(Exception):
+                    await subscription.unsubscribe()
         partial.replace(path)
 
     def _apply_one(self, seq: int, origin: str, what: wire.Said | str,

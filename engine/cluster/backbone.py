@@ -122,6 +122,7 @@ class Backbone:
         self.stop_event: asyncio.Event | None = None
         self.wake_event: asyncio.Event | None = None
         self.nc: Any = None
+        self.objects: Any = None  # the object store, once the backbone answered
         self.healthy_at = 0.0  # monotonic time of the last working exchange
         self.joined = False
         self.problem = "not connected yet"
@@ -325,7 +326,7 @@ class Backbone:
                         continue
                     while self.inbound.qsize() > INBOUND_LIMIT:
                         await asyncio.sleep(0.02)
-                    await applier.apply(self.objects, messages)
+                    await applier.apply((js, self.objects), messages)
                     idle_since = time.monotonic()
                     self.status = replace(self.status, applied=applier.applied)
             except asyncio.CancelledError:
