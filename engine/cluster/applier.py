@@ -11,7 +11,6 @@ decoded them when it took them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import queue
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from engine.journal.archive import digest_file
 from engine.journal.ledger import Ledger
 
 log = logging.getLogger(__name__)
-FETCH_SECONDS = 5.0  # for each batch of a file's chunks
 QUIET_BACKLOG = 20  # further behind than this, arrivals are placed without ceremony
 
 
@@ -117,42 +115,31 @@ class Applier:
         return path, await asyncio.shield(decoding)
 
     async def _fetch(self, backbone: Any, what: wire.Offered, path: Path) -> None:
-        """The object store's copy of a file, read chunk by chunk through a pull reader
-        of its own (as the stream is read: it survives a server's death), into `path`."""
-        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+        """The object store's copy of a file into `path`, chunk by chunk with direct gets,
+        which any replica answers (a reader on the stream's leader may hang for a while
+        after a server died)."""
         from nats.js.errors import NotFoundError
 
         js, objects = backbone
         self.incoming.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.partial")
+        chunks = f"$O.{self.subjects.bucket}.C."
         try:
             info = await objects.get_info(what.sha256)
-        except NotFoundError:
-            return
-        except Exception as error:
-            raise Transient(f"the file of {what.id} is not reachable: {error!r}") from error
-        subscription = None
-        try:
-            subscription = await js.pull_subscribe(
-                f"$O.{self.subjects.bucket}.C.{info.nuid}",
-                stream=f"OBJ_{self.subjects.bucket}", config=ConsumerConfig(
-                    deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE,
-                    inactive_threshold=10.0, mem_storage=True))
-            received = 0
+            seq, received = 1, 0
             with partial.open("wb") as out:
                 while received < (info.chunks or 0):
-                    chunks = await subscription.fetch(min(64, info.chunks - received),
-                                                      timeout=FETCH_SECONDS)
-                    for chunk in chunks:
-                        out.write(chunk.data)
-                    received += len(chunks)
+                    chunk = await js.get_msg(f"OBJ_{self.subjects.bucket}", seq=seq,
+                                             subject=chunks + info.nuid, next=True,
+                                             direct=True)
+                    out.write(chunk.data or b"")
+                    seq, received = chunk.seq + 1, received + 1
+        except NotFoundError:
+            partial.unlink(missing_ok=True)
+            return
         except Exception as error:
             partial.unlink(missing_ok=True)
             raise Transient(f"fetching the file of {what.id}: {error!r}") from error
-        finally:
-            if subscription is not None:
-                with contextlib.suppress(Exception):
-                    await subscription.unsubscribe()
         partial.replace(path)
 
     def _apply_one(self, seq: int, origin: str, what: wire.Said | str,

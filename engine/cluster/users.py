@@ -26,7 +26,8 @@ def permissions(subjects: Subjects, node: str) -> tuple[list[str], list[str]]:
         f"{api}.INFO", f"{api}.STREAM.NAMES",
         f"{api}.STREAM.INFO.{stream}", f"{api}.STREAM.CREATE.{stream}",
         f"{api}.STREAM.INFO.{objects}", f"{api}.STREAM.CREATE.{objects}",
-        f"{api}.STREAM.MSG.GET.{objects}", f"{api}.DIRECT.GET.{objects}.>",
+        f"{api}.STREAM.MSG.GET.{objects}", f"{api}.DIRECT.GET.{objects}",
+        f"{api}.DIRECT.GET.{objects}.>",
         f"$O.{subjects.bucket}.C.>", f"$O.{subjects.bucket}.M.>",
     ]
     for name in (stream, objects):
