@@ -156,9 +156,13 @@ def figures(quick: bool) -> list[Row]:
             publishing = live(source)
             engines = [publishing]
             started = time.monotonic()
-            wait_for(lambda: publishing.cluster is not None and
-                     publishing.cluster.backbone.status.applied >= texts + 2 * rounds +
-                     count, 1800, "the source published all", lambda: pump(publishing))
+            def published_all() -> bool:
+                status = publishing.cluster.backbone.status if publishing.cluster else None
+                return status is not None and status.state == "joined" and \
+                    status.unsent == 0 and status.applied == status.last and \
+                    len(publishing.carte) >= texts
+
+            wait_for(published_all, 1800, "the source published all", lambda: pump(publishing))
             published = time.monotonic() - started
             joiner = live(node_project(folder / "joiner", "salle-democratie", servers.urls))
             engines.append(joiner)

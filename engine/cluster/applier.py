@@ -39,6 +39,16 @@ class Cued:
     late: bool
 
 
+@dataclass(frozen=True)
+class Read:
+    """One stream message as read: its sequence, subject, bytes, and how many follow."""
+
+    seq: int
+    subject: str
+    data: bytes
+    pending: int
+
+
 class Transient(Exception):
     """The backbone failed while a batch was prepared: it is tried again, in order."""
 
@@ -62,24 +72,24 @@ class Applier:
         self.applied = ledger.applied()
         self.pending = 0  # messages the stream holds after the last one applied
 
-    async def apply(self, backbone: Any, messages: list[Any]) -> None:
+    async def apply(self, backbone: Any, messages: list[Read]) -> None:
         """Apply `messages` (in stream order) past the applied position; `backbone` is
         the JetStream context and the object store."""
-        fresh = [m for m in messages if m.metadata.sequence.stream > self.applied]
+        fresh = [m for m in messages if m.seq > self.applied]
         said = [self._read(m) for m in fresh]
         prepared = [asyncio.create_task(self._prepare(backbone, what)) for _, what in said]
         try:
             for message, (origin, what), task in zip(fresh, said, prepared, strict=True):
                 fetched = await task
-                seq = message.metadata.sequence.stream
-                self.pending = message.metadata.num_pending
+                seq = message.seq
+                self.pending = message.pending
                 await asyncio.to_thread(self._apply_one, seq, origin, what, fetched)
                 self.applied = seq
         finally:
             for task in prepared:
                 task.cancel()
 
-    def _read(self, message: Any) -> tuple[str, wire.Said | str]:
+    def _read(self, message: Read) -> tuple[str, wire.Said | str]:
         """(origin node, what it says), or the reason it cannot be read."""
         found = self.subjects.origin(message.subject)
         if found is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import queue
 import ssl
@@ -22,18 +23,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import nats
-from nats.js.api import (
-    AckPolicy,
-    ConsumerConfig,
-    DeliverPolicy,
-    ObjectStoreConfig,
-    StorageType,
-    StreamConfig,
-)
+from nats.js.api import ObjectStoreConfig, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
 from engine.cluster import wire
-from engine.cluster.applier import Applier, Transient
+from engine.cluster.applier import Applier, Read, Transient
 from engine.cluster.presence import Peers, Presence
 from engine.cluster.publisher import Publisher
 from engine.cluster.subjects import Subjects
@@ -288,7 +282,7 @@ class Backbone:
             await js.add_stream(StreamConfig(
                 name=name, subjects=[self.subjects.log], num_replicas=replicas,
                 storage=StorageType.FILE, duplicate_window=DUPLICATE_WINDOW,
-                max_msg_size=wire.MAX_MESSAGE))
+                max_msg_size=wire.MAX_MESSAGE, allow_direct=True))
             log.info("cluster: stream %s created (%d replicas)", name, replicas)
         try:
             self.objects = await js.object_store(self.subjects.bucket)
@@ -300,35 +294,41 @@ class Backbone:
     # -- the stream, in order --------------------------------------------------------------
 
     async def _consume(self, js: Any, applier: Applier) -> None:
-        """Apply the stream from the last sequence applied, batch after batch; anything
-        that goes wrong starts again from there (nothing skipped, nothing twice)."""
+        """Apply the stream from the last sequence applied, batch after batch, read by
+        sequence with direct gets (any replica answers them: no reader to keep alive on
+        a server that may die); a doorbell on the stream's subjects says there is more.
+        Anything that goes wrong starts again from there: nothing skipped, nothing twice."""
+        doorbell = asyncio.Event()
+
+        async def ring(_message: Any) -> None:
+            doorbell.set()
+
+        await self.nc.subscribe(self.subjects.log, cb=ring)
         while True:
             if not self.joined:
                 await asyncio.sleep(0.1)
                 continue
-            subscription = None
             try:
-                subscription = await js.pull_subscribe(
-                    self.subjects.log, stream=self.settings.stream, config=ConsumerConfig(
-                        deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
-                        opt_start_seq=applier.applied + 1, ack_policy=AckPolicy.NONE,
-                        inactive_threshold=30.0, mem_storage=True))
-                idle_since = time.monotonic()
-                while self.joined:
-                    try:
-                        messages = await subscription.fetch(BATCH, timeout=1.0)
-                    except TimeoutError:
-                        applier.pending = 0
-                        # the stream has more, yet nothing comes: the consumer is gone
-                        if self.status.last > applier.applied and \
-                                time.monotonic() - idle_since > 3.0:
-                            break
-                        continue
-                    while self.inbound.qsize() > INBOUND_LIMIT:
-                        await asyncio.sleep(0.02)
-                    await applier.apply((js, self.objects), messages)
-                    idle_since = time.monotonic()
-                    self.status = replace(self.status, applied=applier.applied)
+                first = applier.applied + 1
+                last = max(self.status.last, first)
+                found = await asyncio.gather(*(self._read(js, seq, last) for seq in
+                                               range(first, min(first + BATCH, last + 1))))
+                reads = list(itertools.takewhile(lambda read: read is not None, found))
+                if not reads and any(found):  # a sequence the stream no longer holds
+                    log.warning("cluster: stream message %d is gone; skipped", first)
+                    await asyncio.to_thread(self.ledger.advance, first)
+                    applier.applied = first
+                    continue
+                if not reads:
+                    applier.pending = 0
+                    doorbell.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(doorbell.wait(), 0.25)
+                    continue
+                while self.inbound.qsize() > INBOUND_LIMIT:
+                    await asyncio.sleep(0.02)
+                await applier.apply((js, self.objects), reads)  # type: ignore[arg-type]
+                self.status = replace(self.status, applied=applier.applied)
             except asyncio.CancelledError:
                 raise
             except Transient as error:
@@ -337,10 +337,13 @@ class Backbone:
             except Exception as error:
                 self._failing(describe(error))
                 await asyncio.sleep(RETRY_SECONDS)
-            finally:
-                if subscription is not None:
-                    with contextlib.suppress(Exception):
-                        await subscription.unsubscribe()
+
+    async def _read(self, js: Any, seq: int, last: int) -> Read | None:
+        try:
+            message = await js.get_msg(self.settings.stream, seq=seq, direct=True)
+        except NotFoundError:
+            return None
+        return Read(seq, message.subject, message.data or b"", max(0, last - seq))
 
     # -- what this node took ---------------------------------------------------------------
 

@@ -25,6 +25,7 @@ def permissions(subjects: Subjects, node: str) -> tuple[list[str], list[str]]:
         f"carte.{stream}.log.{node}.>", subjects.presence_of(node),
         f"{api}.INFO", f"{api}.STREAM.NAMES",
         f"{api}.STREAM.INFO.{stream}", f"{api}.STREAM.CREATE.{stream}",
+        f"{api}.DIRECT.GET.{stream}", f"{api}.DIRECT.GET.{stream}.>",
         f"{api}.STREAM.INFO.{objects}", f"{api}.STREAM.CREATE.{objects}",
         f"{api}.STREAM.MSG.GET.{objects}", f"{api}.DIRECT.GET.{objects}",
         f"{api}.DIRECT.GET.{objects}.>",
@@ -35,7 +36,7 @@ def permissions(subjects: Subjects, node: str) -> tuple[list[str], list[str]]:
                     f"{api}.CONSUMER.MSG.NEXT.{name}.>", f"{api}.CONSUMER.DELETE.{name}.>",
                     f"{api}.CONSUMER.INFO.{name}.>"]
     publish.append(f"$JS.FC.{objects}.>")
-    subscribe = ["_INBOX.>", subjects.presence]
+    subscribe = ["_INBOX.>", subjects.presence, subjects.log]  # the log: a doorbell
     return publish, subscribe
 
 
