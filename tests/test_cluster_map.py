@@ -5,12 +5,15 @@ back leaving the rest unmoved, and what travels is read without trust."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from engine import cli
 from engine.cluster import wire
 from engine.cluster.presence import Peers, Presence
+from engine.config import load_config
+from engine.problems import ProblemError
 from engine.world.carte import Carte
 from engine.world.contribution import Contribution, Tags
 from tests.conftest import ROOT
@@ -138,3 +141,15 @@ def test_the_shipped_users_are_what_carte_cluster_users_writes(
     assert cli.main(["cluster", "users", *nodes]) == 0
     assert capsys.readouterr().out == (ROOT / "deploy" / "nats" / "users.conf").read_text()
     assert cli.main(["cluster", "users", "Salle 1"]) == 2
+
+
+def test_a_bad_cluster_section_is_named_key_by_key(project: Path) -> None:
+    with project.open("a", encoding="utf-8") as out:
+        out.write('\n[cluster]\nenabled = true\nnode = "Salle 1"\nservers = ["http://x"]\n'
+                  'shows = "parcours:inconnu"\nsteering = "tout"\n')
+    with pytest.raises(ProblemError) as caught:
+        load_config(project)
+    said = str(caught.value)
+    for key in ("node", "servers", "shows", "steering", "user"):
+        assert f"[cluster] {key}:" in said, key
+    assert "anonymous" in said and str(project) in said
