@@ -174,10 +174,10 @@ def test_drops_and_a_phone_reach_every_room_with_the_same_ids_places_and_moderat
     assert placed(rooms.engines["pleniere"]) == placed(rooms.engines["salle-attentions"])
     # what a technician reads: status.json, OSC status, `carte cluster status`
     plenary = rooms.engines["pleniere"]
+    rooms.until(lambda: len(plenary.cluster.backbone.status.peers) == 2, 20, "peers heard")
     status = plenary.status()["cluster"]
     assert isinstance(status, dict) and status["state"] == "joined"
-    assert status["applied"] == status["last"] >= 4 and status["lag"] == 0
-    rooms.until(lambda: len(plenary.cluster.backbone.status.peers) == 2, 20, "peers heard")
+    assert status["applied"] == status["last"] == 4 and status["lag"] == 0
     osc = ControlLink(plenary).status()
     assert (osc.backbone, osc.lag, osc.nodes) == ("joined", 0, 2)
     capsys.readouterr()

@@ -328,7 +328,8 @@ class Backbone:
                 while self.inbound.qsize() > INBOUND_LIMIT:
                     await asyncio.sleep(0.02)
                 await applier.apply((js, self.objects), reads)  # type: ignore[arg-type]
-                self.status = replace(self.status, applied=applier.applied)
+                self.status = replace(self.status, applied=applier.applied,
+                                      last=max(self.status.last, applier.applied))
             except asyncio.CancelledError:
                 raise
             except Transient as error:
