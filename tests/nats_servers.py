@@ -8,6 +8,7 @@ does (no reset reaches either side; the client finds out from its missed pings).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import selectors
@@ -102,18 +103,13 @@ class NatsCluster:
         return (self.root / f"n{index + 1}.log").read_text(errors="replace")
 
     def ready(self) -> bool:
-        """Every running server listens and JetStream has a leader."""
+        """Every running server answers a JetStream request (its cluster has a leader)."""
         for i, process in enumerate(self.processes):
             if process is None:
                 continue
             assert process.poll() is None, f"nats-server n{i + 1} exited:\n{self.log(i)}"
-            text = self.log(i)
-            if "metadata leader" not in text:
+            if not asyncio.run(answers(self.url(i))):
                 return False
-            with contextlib.suppress(OSError), socket.create_connection(
-                    ("127.0.0.1", self.ports[i]), timeout=0.5):
-                continue
-            return False
         return True
 
     def kill(self, index: int) -> None:
@@ -232,3 +228,22 @@ class Cable:
                 self._close(sock)
         self.selector.close()
         self.listener.close()
+
+
+async def answers(url: str) -> bool:
+    """A node's user gets an answer from JetStream through the server at `url`."""
+    import nats
+
+    try:
+        client = await nats.connect(url, user=NODES[0], password=password(NODES[0]),
+                                    allow_reconnect=False, connect_timeout=1)
+    except Exception:
+        return False
+    try:
+        await client.jetstream().account_info()
+        return True
+    except Exception:
+        return False
+    finally:
+        with contextlib.suppress(Exception):
+            await client.close()
