@@ -21,6 +21,7 @@ import numpy as np
 
 from engine.audio.analysis import Levels, measure, smooth
 from engine.audio.host import Soundscape
+from engine.audio.images import KEEP
 from engine.audio.options import SoundOptions
 from engine.clock import Clock, Tick
 from engine.cluster.screen import shown as screen_shows
@@ -110,6 +111,7 @@ class Engine:
         self.stopping = threading.Event()
         self.tick = Tick(0.0, 0.0, -1)
         self.sound: list[np.ndarray] = []  # offline: the sound of each frame, in order
+        self.latest = np.zeros((0, config.audio.channels), dtype=np.float32)
         self.heard: Levels = (0.0, (0.0, 0.0, 0.0, 0.0))
         self.frame_seconds: deque[float] = deque(maxlen=600)
         self.frame_ends: deque[float] = deque(maxlen=120)
@@ -279,7 +281,7 @@ class Engine:
         level, bands = self._listen()
         view = self.camera.update(self.tick.time, self.carte)
         inputs = FrameInputs(self.tick, level, bands, view, self._mouse(),
-                             float(self.config.audio.sample_rate))
+                             float(self.config.audio.sample_rate), self._samples())
         start, seconds, shader = self.transition
         progress = (self.tick.time - start) / seconds if seconds > 0 else 1.0
         steer = self.steering.effective
@@ -321,8 +323,16 @@ class Engine:
         # each frame brings its own 1/fps of sound, the first one included
         chunk = self.audio.process(1.0 / self.config.display.fps)
         self.sound.append(chunk)
+        self.latest = np.concatenate([self.latest, chunk])[-KEEP:]
         self.heard = smooth(self.heard, measure(chunk, self.audio.sample_rate))
         return self.heard
+
+    def _samples(self) -> np.ndarray:
+        """The latest sound, for the shaders' `audio` and `audioFFT` images: live what
+        the master just played, offline what was computed up to this frame."""
+        if self.audio is not None and self.live:
+            return self.audio.recent(KEEP)
+        return self.latest
 
     def _drain(self, started: float) -> None:
         budget = self.config.intake.frame_budget_ms / 1000.0

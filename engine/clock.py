@@ -6,18 +6,30 @@ inputs stepped by the same fixed delta give the same frames.
 
 from __future__ import annotations
 
+import datetime
 import time
 from dataclasses import dataclass
 from typing import Protocol
 
+Date = tuple[float, float, float, float]
+
 
 @dataclass(frozen=True)
 class Tick:
-    """One frame's time: seconds since start, seconds since last frame, frame index."""
+    """One frame's time: seconds since start, seconds since last frame, frame index, and
+    the date as shaders read it (ISF's DATE: year, month, day, seconds since midnight)."""
 
     time: float
     delta: float
     frame: int
+    date: Date = (0.0, 0.0, 0.0, 0.0)
+
+
+def shader_date(moment: datetime.datetime) -> Date:
+    """A local date and time as ISF's DATE."""
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return (float(moment.year), float(moment.month), float(moment.day),
+            (moment - midnight).total_seconds())
 
 
 class Clock(Protocol):
@@ -28,15 +40,20 @@ class Clock(Protocol):
 
 
 class FixedClock:
-    """Advances exactly 1/fps per tick, never looking at the wall."""
+    """Advances exactly 1/fps per tick, never looking at the wall; its date is `start`
+    (by default the moment it was made) plus the time stepped, so a render given a start
+    draws the same DATE each time."""
 
-    def __init__(self, fps: float) -> None:
+    def __init__(self, fps: float, start: datetime.datetime | None = None) -> None:
         self.step = 1.0 / fps
         self.frame = -1
+        self.start = start or datetime.datetime.now()
 
     def tick(self) -> Tick:
         self.frame += 1
-        return Tick(self.frame * self.step, self.step if self.frame else 0.0, self.frame)
+        seconds = self.frame * self.step
+        return Tick(seconds, self.step if self.frame else 0.0, self.frame,
+                    shader_date(self.start + datetime.timedelta(seconds=seconds)))
 
     def wait(self) -> None:
         return None
@@ -61,7 +78,7 @@ class WallClock:
         self.last = now
         self.elapsed += delta
         self.frame += 1
-        return Tick(self.elapsed, delta, self.frame)
+        return Tick(self.elapsed, delta, self.frame, shader_date(datetime.datetime.now()))
 
     def wait(self) -> None:
         if self.paced:

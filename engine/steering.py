@@ -29,7 +29,7 @@ from engine.control import (
     Transport,
 )
 from engine.control.model import ParamKey
-from engine.control.routes import LAYER_CONTROLS, TRANSPORT_PARAMS
+from engine.control.routes import LAYER_CONTROLS, TRANSPORT_PARAMS, input_name, input_param
 from engine.control.strokes import stroke_svg
 from engine.intake.tags import match
 from engine.world.scene import Scene, layer_inputs
@@ -97,7 +97,7 @@ class Steering:
         for layer in scene.layers:
             mine = {name: value for (scope, owner, name), value in self.overrides.items()
                     if scope == "layer" and owner == layer.name}
-            params = dict(layer.params) | {k: v for k, v in mine.items()
+            params = dict(layer.params) | {input_name(k): v for k, v in mine.items()
                                            if k not in ("opacity", "blend", "enabled")}
             layers.append(replace(layer, params=params,
                                   opacity=float(mine.get("opacity", layer.opacity)),
@@ -118,8 +118,8 @@ class Steering:
             found[("layer", layer.name, "blend")] = layer.blend
             found[("layer", layer.name, "enabled")] = layer.enabled
             for spec in layer_inputs(layer, engine.shaders.source):
-                found[("layer", layer.name, spec.name)] = layer.params.get(spec.name,
-                                                                           spec.default)
+                found[("layer", layer.name, input_param(spec.name))] = \
+                    layer.params.get(spec.name, spec.default)
         source = engine.shaders.source(engine.scene.transition_shader)
         for spec in source.inputs if source else ():
             found[("transition", "", spec.name)] = \

@@ -35,11 +35,11 @@ def draw(ctx: moderngl.Context, library: ShaderLibrary, name: str,
     fbo.use()
     fbo.clear(0, 0, 0, 1)
     loaded.set("carte_opacity", 1.0)
-    loaded.set("resolution", size)
+    loaded.put("resolution", size)
     for spec in loaded.source.inputs:
         loaded.set(spec.name, spec.default)
     for key, value in (values or {}).items():
-        loaded.set(key, value)
+        (loaded.put if key in loaded.names else loaded.set)(key, value)
     loaded.vao.render(moderngl.TRIANGLE_STRIP)
     return np.frombuffer(fbo.read(components=4), np.uint8).reshape(size[1], size[0], 4)[::-1]
 

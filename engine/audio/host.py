@@ -289,6 +289,13 @@ class Soundscape:
         shaders' `audioLevel` and `audioBands`."""
         return SILENT if self.master is None else self.master.levels()
 
+    def recent(self, frames: int) -> np.ndarray:
+        """The last `frames` samples the master computed, (frames, channels) float32: what
+        was just heard, for the shaders' `audio` and `audioFFT` images."""
+        if self.master is None:
+            return np.zeros((0, self.audio.channels), dtype=np.float32)
+        return self.master.read(min(frames, self._capture_frames()))
+
     # time
 
     def process(self, seconds: float) -> np.ndarray:

@@ -8,11 +8,10 @@ enough to rebuild whenever scenes or shaders reload.
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.control import handlers as h
 from engine.control.model import SCENE_KEY, STATUS_FIELDS, ControlModel, ParamKey
@@ -20,8 +19,6 @@ from engine.control.settings import ControlSettings
 from engine.control.values import Choice, Param
 from engine.render.shader import ShaderInput
 from engine.world.scene import BLENDS
-
-log = logging.getLogger(__name__)
 
 ROOT = "/carte"
 SECTIONS = ("Scenes", "Layers", "Sound", "Transport", "Contributions", "Moderation",
@@ -112,17 +109,29 @@ def _scenes(model: ControlModel) -> list[Route]:
     ]
 
 
+SHADER_INPUT = "input-"  # before a shader input named like a layer's own control
+
+
+def input_param(name: str) -> str:
+    """A shader input's name among its layer's parameters (OSC address, OSCQuery node,
+    live override): an input named like one of the layer's own controls (`opacity`,
+    `blend`, `enabled`) is `input-opacity` there, so both are reached."""
+    return SHADER_INPUT + name if name in {c.name for c in LAYER_CONTROLS} else name
+
+
+def input_name(param: str) -> str:
+    """The shader input a layer parameter of `input_param` stands for."""
+    plain = param.removeprefix(SHADER_INPUT)
+    return plain if plain != param and input_param(plain) == param else param
+
+
 def _layers(model: ControlModel) -> list[Route]:
     routes: list[Route] = []
     used: set[str] = set()
     for name, inputs in model.layers:
         part = _unique(address_part(name), used)
-        own = {c.name for c in LAYER_CONTROLS}
-        shadowed = [i.name for i in inputs if i.name in own]
-        if shadowed:
-            log.warning("layer %s: input(s) %s share a name with the layer's own control; "
-                        "OSC reaches the layer's control", name, ", ".join(shadowed))
-        declared = tuple(i for i in inputs if i.name not in own)
+        declared = tuple(i if input_param(i.name) == i.name else
+                         replace(i, name=input_param(i.name)) for i in inputs)
         routes += _params("Layers", "layer", name, f"/layers/{part}",
                           (*LAYER_CONTROLS, *declared))
     return routes

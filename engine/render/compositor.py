@@ -1,14 +1,15 @@
 """Draws a scene's layers, bottom first, into the frame target.
 
-Layers blend with premultiplied alpha: every shader's output is premultiplied and
-scaled by the layer's opacity in the shader prologue, so one blend table serves all.
+Layers blend with premultiplied alpha: every shader's output is clamped to 0..1 (as ISF
+hosts do), premultiplied and scaled by the layer's opacity in the shader prologue, so
+one blend table serves all. A post layer in `normal` blend replaces what is below, its
+opacity mixing the two, as a filter in a VJ host does.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ from engine.render.invitation import Invitation
 from engine.render.library import LoadedShader, ShaderLibrary
 from engine.render.media import PictureLayer
 from engine.render.paint import PaintLayer
-from engine.render.shader import CHANNELS, IMAGE_UNITS
+from engine.render.prologue import IMAGE_UNITS
+from engine.render.shader import CHANNELS
 from engine.render.surface import FrameTarget
 from engine.render.text import STRIDE, TextBatch, instances
 from engine.render.threads import Threads
@@ -54,6 +56,7 @@ class FrameInputs:
     view: tuple[float, ...] = (0.0, 0.0, 1.0)
     mouse: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     sample_rate: float = 48000.0
+    sound: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), np.float32))
 
 
 FULL_CARDS = 1000  # the most recent cards show their whole text
@@ -232,7 +235,8 @@ class Compositor:
                 frame.texture.build_mipmaps()
                 frame.texture.use(IMAGE_UNITS[role])
             self._set_builtins(loaded, carte, inputs, target.size, 1.0)
-            loaded.set("progress", min(max(progress, 0.0), 1.0))
+            loaded.set("carte_replace", False)
+            loaded.put("progress", min(max(progress, 0.0), 1.0))
             params = dict(end.transition_params) if shader == end.transition_shader else {}
             self._draw_shader(loaded, params, inputs, target, blend=False)
         self.ctx.enable(moderngl.BLEND)
@@ -260,7 +264,7 @@ class Compositor:
     @staticmethod
     def _reads_below(loaded: LoadedShader, params: dict[str, Any] | Any) -> bool:
         """A filter (`inputImage`), or an image input bound to the frame below."""
-        return "inputImage" in loaded.program or any(
+        return loaded.reads("inputImage") or any(
             spec.type == "image" and params.get(spec.name, spec.default) == "below"
             and spec.name in loaded.program for spec in loaded.source.inputs)
 
@@ -283,7 +287,7 @@ class Compositor:
             else:
                 loaded.set(spec.name, values[spec.name])
         if loaded.source.audio:
-            loaded.feed_audio(inputs.audio_level, inputs.audio_bands)
+            loaded.feed_audio(inputs.sound, inputs.sample_rate)
         loaded.draw(target.fbo, target.size, values, blend)
 
     def _bind_image(self, loaded: LoadedShader, name: str, value: str,
@@ -313,6 +317,7 @@ class Compositor:
                 found.release()
             found = self.scratch[role] = FrameTarget(self.ctx, size)
             found.texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+            found.texture.repeat_x = found.texture.repeat_y = False  # ISF hosts clamp
             found.texture.build_mipmaps()
         return found
 
@@ -354,25 +359,24 @@ class Compositor:
         if loaded is None:
             return
         self._set_builtins(loaded, carte, inputs, resolution, layer.opacity)
-        self.wants_previous |= "previousFrame" in loaded.program
+        loaded.set("carte_replace", layer.kind == "post" and layer.blend == "normal")
+        self.wants_previous |= loaded.reads("previousFrame")
         self._draw_shader(loaded, dict(layer.params), inputs, target, blend=True)
 
-    def _set_builtins(self, loaded: LoadedShader, carte: Carte, inputs: FrameInputs,
+    @staticmethod
+    def _set_builtins(loaded: LoadedShader, carte: Carte, inputs: FrameInputs,
                       resolution: tuple[int, int], opacity: float) -> None:
         tick = inputs.tick
         since = tick.time - carte.last_arrival if carte.last_arrival is not None else 1e6
-        now = datetime.datetime.now()
-        midnight = now.hour * 3600 + now.minute * 60 + now.second + now.microsecond / 1e6
         builtins: dict[str, Any] = {
             "time": tick.time, "delta": tick.delta, "frame": tick.frame,
-            "resolution": resolution, "audioLevel": inputs.audio_level,
-            "audioBands": inputs.audio_bands, "contributions": float(len(carte)),
-            "sinceArrival": since, "carte_opacity": opacity, "carte_mouse": inputs.mouse,
-            "carte_sample_rate": inputs.sample_rate,
-            "DATE": (float(now.year), float(now.month), float(now.day), midnight),
-            **IMAGE_UNITS}
-        for name, value in builtins.items():
-            loaded.set(name, value)
+            "resolution": resolution, "audio_level": inputs.audio_level,
+            "audio_bands": inputs.audio_bands, "contributions": float(len(carte)),
+            "since_arrival": since, "mouse": inputs.mouse, "sample_rate": inputs.sample_rate,
+            "date": tick.date}
+        for key, value in builtins.items():
+            loaded.put(key, value)
+        loaded.set("carte_opacity", opacity)
 
     def draw_overlay(self, problems: list[Problem], target: FrameTarget) -> None:
         """Show the current problems in the top-left corner, over everything."""

@@ -7,7 +7,6 @@ is one) or `NAME.glsl`, named by the file name without extension, spaces and all
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +16,15 @@ import moderngl
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from engine.audio.images import NATIVE_BANDS, NATIVE_WAVE, spectrum, waveform
 from engine.lastgood import LastGood
 from engine.problems import Problem, ProblemError
 from engine.render.isf import Pass, side
+from engine.render.prologue import BUILTINS, IMAGE_UNITS, glsl_version
 from engine.render.shader import ShaderSource, compile_program, parse_shader
 
 log = logging.getLogger(__name__)
 SUFFIXES = (".fs", ".glsl")
-AUDIO_SAMPLES = 256  # width of an audio texture whose input gives no MAX
 MAX_IMAGE_SIDE = 4096
 
 
@@ -72,10 +72,29 @@ class LoadedShader:
     buffers: dict[str, Buffer] = field(default_factory=dict)
     audio: dict[str, moderngl.Texture] = field(default_factory=dict)
     files: dict[str, moderngl.Texture | None] = field(default_factory=dict)
+    names: dict[str, list[str]] = field(default_factory=dict)  # built-in value -> names
+
+    def __post_init__(self) -> None:
+        for name in self.source.builtins:
+            if name in self.program:
+                self.names.setdefault(BUILTINS[name][1], []).append(name)
 
     def set(self, name: str, value: object) -> None:
         if name in self.program:
             self.program[name].value = value
+
+    def put(self, key: str, value: Any) -> None:
+        """A built-in value (`time`, `resolution`…) under every name this file reads it by."""
+        for name in self.names.get(key, ()):
+            self.program[name].value = value
+        if key == "resolution":
+            self.set("carte_resolution", value)
+            for name in self.names.get("resolution3", ()):
+                self.program[name].value = (*value, 1.0)
+
+    def reads(self, builtin: str) -> bool:
+        """Whether the file reads this built-in (an image of the engine's: inputImage…)."""
+        return builtin in self.names
 
     def unit(self, name: str) -> int | None:
         return dict(self.source.units).get(name)
@@ -92,23 +111,24 @@ class LoadedShader:
                 self.files[name] = None
         return self.files[name]
 
-    def feed_audio(self, level: float, bands: tuple[float, ...]) -> None:
-        """Audio inputs from the engine's analysis: `audioFFT` spreads the four bands
-        over its width (low to high); `audio` is a wave whose height is the level."""
+    def feed_audio(self, sound: np.ndarray, rate: float) -> None:
+        """The `audio` and `audioFFT` inputs from the latest samples of the soundscape:
+        its wave and its spectrum, one row per channel, `MAX` columns wide (ISF)."""
         for spec in self.source.audio:
-            width = int(spec.max or AUDIO_SAMPLES)
-            x = np.linspace(0.0, 1.0, width, dtype="f4")
             if spec.type == "audioFFT":
-                row = np.interp(x, np.linspace(0.0, 1.0, len(bands)), bands).astype("f4")
+                rows = spectrum(sound, rate, int(spec.max or NATIVE_BANDS))
             else:
-                row = (0.5 + 0.5 * level * np.sin(x * 8.0 * math.pi)).astype("f4")
+                rows = waveform(sound, int(spec.max or NATIVE_WAVE))
+            pixels = np.repeat(rows[..., None], 4, axis=2)
+            pixels[..., 3] = 1.0
+            size = (rows.shape[1], rows.shape[0])
             texture = self.audio.get(spec.name)
-            if texture is None or texture.width != width:
+            if texture is None or texture.size != size:
                 if texture is not None:
                     texture.release()
-                texture = self.audio[spec.name] = self.program.ctx.texture((width, 1), 1,
-                                                                           dtype="f4")
-            texture.write(row.tobytes())
+                texture = self.audio[spec.name] = self.program.ctx.texture(size, 4, dtype="f4")
+                texture.repeat_x = texture.repeat_y = False
+            texture.write(pixels.astype("f4").tobytes())
 
     def draw(self, output: moderngl.Framebuffer, size: tuple[int, int],
              values: Mapping[str, Any], blend: bool) -> None:
@@ -119,27 +139,30 @@ class LoadedShader:
                     if isinstance(v, int | float) and not isinstance(v, bool)}}
         for name, texture in (*self.imported.items(), *self.audio.items()):
             texture.use(self.unit(name) or 0)
+        # every buffer exists (cleared) before the first pass reads it, on its own unit
+        targets = {step.target: self._buffer(step, names, size)
+                   for step in self.source.passes if step.target is not None}
         last = len(self.source.passes) - 1
         for index, step in enumerate(self.source.passes):
-            self.set("PASSINDEX", index)
+            self.put("pass", index)
             for name, buffer in self.buffers.items():
                 buffer.front.use(self.unit(name) or 0)
             if step.target is None or index == last:
                 output.use()
                 self.set("carte_straight", False)
-                self.set("resolution", size)
+                self.put("resolution", size)
                 self.vao.render(moderngl.TRIANGLE_STRIP)
             if step.target is not None:
-                buffer = self._buffer(step, names, size)
+                buffer = targets[step.target]
                 buffer.frames[1].use()
                 ctx.disable(moderngl.BLEND)
                 self.set("carte_straight", True)
-                self.set("resolution", buffer.front.size)
+                self.put("resolution", buffer.front.size)
                 self.vao.render(moderngl.TRIANGLE_STRIP)
                 if blend:
                     ctx.enable(moderngl.BLEND)
                 buffer.swap()
-        self.set("resolution", size)
+        self.put("resolution", size)
         output.use()
 
     def _buffer(self, step: Pass, names: Mapping[str, float], size: tuple[int, int]) -> Buffer:
@@ -197,7 +220,8 @@ class ShaderLibrary(LastGood[LoadedShader]):
     def _compile(self, path: Path) -> LoadedShader:
         vertex = path.with_suffix(".vs")
         source = parse_shader(path, path.read_text(encoding="utf-8"),
-                              vertex.read_text(encoding="utf-8") if vertex.is_file() else None)
+                              vertex.read_text(encoding="utf-8") if vertex.is_file() else None,
+                              glsl_version(self.ctx.version_code))
         imported = {}
         for item in source.imported:
             try:
@@ -213,7 +237,8 @@ class ShaderLibrary(LastGood[LoadedShader]):
             for texture in imported.values():
                 texture.release()
             raise
-        for name, unit in source.units:
+        images = [(name, unit) for name, unit in IMAGE_UNITS.items() if name in source.builtins]
+        for name, unit in (*source.units, *images):
             if name in program:
                 program[name].value = unit
         return LoadedShader(source, program,

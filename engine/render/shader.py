@@ -6,16 +6,16 @@ A shader file starts with a JSON comment declaring its inputs (ISF):
           {"NAME": "flow", "TYPE": "float", "DEFAULT": 0.3, "MIN": 0.0, "MAX": 1.0} ] }*/
 
 The header is read once into a `ShaderSource` (inputs, passes, imported images) that
-feeds the renderer, the scene parameters and OSC. The engine wraps the body in a
-prologue that declares the built-in uniforms, each input, the ISF functions and the
-Shadertoy/ISF aliases, and maps the older GLSL dialect ISF files are written in
-(`texture2D`, `varying`, `gl_FragColor`) onto 3.3 core, then a `#line 1` so the
+feeds the renderer, the scene parameters, OSC and OSCQuery. The body is wrapped in the
+engine's prologue (engine/render/prologue.py): the built-ins the artist leaves to the
+engine, each input, ISF's functions and the older dialect, then a `#line 1` so the
 compiler's line numbers are the file's own.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -25,74 +25,27 @@ from typing import Any
 import moderngl
 
 from engine.problems import Problem, ProblemError
+from engine.render import prologue
 from engine.render.isf import Imported, Pass, parse_imported, parse_passes
+from engine.render.loose import MAX_ROUNDS, loosen
 
+log = logging.getLogger(__name__)
 HEADER = re.compile(r"\A\s*/\*\s*(\{.*?\})\s*\*/", re.DOTALL)
-MAIN_IMAGE = re.compile(r"\bvoid\s+mainImage\s*\(")
 MESA_ERROR = re.compile(r"^\s*\d+:(\d+)\(\d+\):\s*(.*)$")
 NVIDIA_ERROR = re.compile(r"^\s*\d+\((\d+)\)\s*:\s*(.*)$")
 CONTINUATION = re.compile(r"error:\s{2,}\S")
-VERSION = re.compile(r"^[ \t]*#version[^\n]*", re.MULTILINE)
 FIRST_UNIT = 5  # texture units from here on: image inputs, pass targets, imports, audio
-
-# Built-in uniforms every shader may use; documented in shaders/README.md.
-BUILTINS: dict[str, str] = {
-    "time": "float",
-    "delta": "float",
-    "frame": "int",
-    "resolution": "vec2",
-    "audioLevel": "float",
-    "audioBands": "vec4",
-    "contributions": "float",
-    "sinceArrival": "float",
-    "inputImage": "sampler2D",
-    "previousFrame": "sampler2D",
-    "startImage": "sampler2D",
-    "endImage": "sampler2D",
-    "progress": "float",
-}
-# Texture units of the image built-ins (post effects, feedback, transitions).
-IMAGE_UNITS = {"inputImage": 1, "previousFrame": 2, "startImage": 3, "endImage": 4}
-ALIASES = {
-    "iTime": "time", "TIME": "time",
-    "iTimeDelta": "delta", "TIMEDELTA": "delta",
-    "iFrame": "frame", "FRAMEINDEX": "frame",
-    "iResolution": "vec3(resolution, 1.0)", "RENDERSIZE": "resolution",
-    "isf_FragNormCoord": "carte_uv", "vv_FragNormCoord": "carte_uv", "iMouse": "carte_mouse",
-    "iDate": "DATE", "iSampleRate": "carte_sample_rate",
-    "texture2D": "texture", "texture2DRect": "texture", "sampler2DRect": "sampler2D",
-    "texture2DLod": "textureLod",
-}
-# Uniforms of ISF and Shadertoy that have no older engine name.
-EXTRA_UNIFORMS = {"DATE": "vec4", "PASSINDEX": "int", "carte_mouse": "vec4",
-                  "carte_sample_rate": "float", "carte_straight": "bool",
-                  "iChannel0": "sampler2D", "iChannel1": "sampler2D",
-                  "iChannel2": "sampler2D", "iChannel3": "sampler2D",
-                  "iChannelResolution[4]": "vec3"}
 CHANNELS = ("iChannel0", "iChannel1", "iChannel2", "iChannel3")
-ISF_FUNCTIONS = (
-    "#define IMG_SIZE(i) vec2(textureSize(i, 0))",
-    "#define IMG_NORM_PIXEL(i, c) texture(i, c)",
-    "#define IMG_PIXEL(i, c) texture(i, (c) / vec2(textureSize(i, 0)))",
-    "#define IMG_THIS_NORM_PIXEL(i) texture(i, isf_FragNormCoord)",
-    "#define IMG_THIS_PIXEL(i) texture(i, isf_FragNormCoord)",
-    "#define IMG_NORM_THIS_PIXEL(i) texture(i, isf_FragNormCoord)",
-)
 INPUT_TYPES = {"float": "float", "bool": "bool", "long": "int", "color": "vec4",
                "point2D": "vec2", "event": "bool", "image": "sampler2D",
                "audio": "sampler2D", "audioFFT": "sampler2D"}
 SAMPLED = ("image", "audio", "audioFFT")
+AUDIO = ("audio", "audioFFT")
+# ISF's conventions: inputs the host fills when declared with these types.
+FILTER = {"inputImage": "image"}
+TRANSITION = {"startImage": "image", "endImage": "image", "progress": "float"}
 # Image bindings a scene may give an image input besides a file of the shaders folder.
 IMAGE_SOURCES = ("below", "previous")
-
-VERTEX = """#version 330 core
-in vec2 carte_corner;
-out vec2 carte_uv;
-void main() {
-    carte_uv = carte_corner * 0.5 + 0.5;
-    gl_Position = vec4(carte_corner, 0.0, 1.0);
-}
-"""
 
 
 @dataclass(frozen=True)
@@ -157,14 +110,18 @@ class ShaderSource:
     imported: tuple[Imported, ...] = ()
     audio: tuple[ShaderInput, ...] = ()  # audio and audioFFT inputs, fed by the engine
     units: tuple[tuple[str, int], ...] = ()  # sampler name -> texture unit
+    builtins: tuple[str, ...] = ()  # the built-in names the engine fills in this file
+    own_vertex: bool = False  # a `.vs` beside the file
 
     def input(self, name: str) -> ShaderInput | None:
         return next((i for i in self.inputs if i.name == name), None)
 
 
-def parse_shader(path: Path, text: str, vertex: str | None = None) -> ShaderSource:
-    """Read the header and wrap the body (and a `.vs` body beside it); header mistakes
-    raise a located ProblemError."""
+def parse_shader(path: Path, text: str, vertex: str | None = None,
+                 version: int = 420) -> ShaderSource:
+    """Read the header and wrap the body (and a `.vs` body beside it) for GLSL `version`;
+    header mistakes raise a located ProblemError. Every name the header or the code
+    declares stays the artist's: the built-ins of that name step aside."""
     header: dict[str, Any] = {}
     found = HEADER.match(text)
     if found:
@@ -176,41 +133,56 @@ def parse_shader(path: Path, text: str, vertex: str | None = None) -> ShaderSour
                 from error
         if not isinstance(header, dict):
             raise ProblemError([Problem(path, 1, "header must be a JSON object")])
-    entries = header.get("INPUTS", [])
+    entries = header.get("INPUTS") or []
     if not isinstance(entries, list):
         raise ProblemError([Problem(path, _line_of(text, "INPUTS"), "INPUTS must be a list")])
     declared = [_parse_input(path, text, entry) for entry in entries]
     names = [i.name for i in declared]
-    bound = {i.name for i in declared if i.name in BUILTINS and
-             BUILTINS[i.name] == INPUT_TYPES[i.type] and names.count(i.name) == 1}
-    for name in names:
-        if name not in bound and (names.count(name) > 1 or name in BUILTINS or
-                                  name in ALIASES or name in EXTRA_UNIFORMS):
-            raise ProblemError([Problem(path, _line_of(text, name),
-                                        f"input {name!r} is declared twice or shadows a built-in")])
-    own = tuple(i for i in declared if i.name not in bound)
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:
+        raise ProblemError([Problem(path, _line_of(text, twice),
+                                    f"input {twice!r} is declared twice")])
+    conventional = _conventions(declared)
+    own = tuple(i for i in declared if i.name not in conventional)
     passes = parse_passes(path, text, header, lambda key: _line_of(text, key))
     imported = parse_imported(path, header, lambda key: _line_of(text, key))
-    samplers = [i.name for i in own if i.type in SAMPLED] + \
-        sorted({p.target for p in passes if p.target}) + [i.name for i in imported] + \
-        list(CHANNELS)
-    taken = set(names) | set(BUILTINS)
-    clash = [i.name for i in imported if i.name in taken] + \
-        [p.target for p in passes if p.target in taken and p.target not in samplers[:len(own)]]
+    targets = sorted({p.target for p in passes if p.target})
+    clash = [i.name for i in imported if i.name in names or i.name in targets] + \
+        [t for t in targets if t in names and t not in conventional]
     if clash:
         raise ProblemError([Problem(path, _line_of(text, clash[0]),
                                     f"{clash[0]!r} names both a buffer or image and an input")])
-    units = tuple((name, FIRST_UNIT + index) for index, name in enumerate(dict.fromkeys(samplers)))
-    uniforms = [f"uniform {INPUT_TYPES[i.type]} {i.name};" for i in own] + \
-        [f"uniform sampler2D {name};" for name, _ in units
-         if name not in {i.name for i in own} and name not in CHANNELS]
+    code = text + "\n" + (vertex or "")
+    owned = {i.name for i in own} | set(targets) | {i.name for i in imported} | \
+        prologue.owned_names(code)
     channels = tuple(ShaderInput(c, "image", "below", label=c) for c in CHANNELS
-                     if re.search(rf"\b{c}\b", text))
+                     if c not in owned and re.search(rf"\b{c}\b", text))
+    samplers = [i.name for i in own if i.type in SAMPLED] + targets + \
+        [i.name for i in imported] + [c.name for c in channels]
+    units = tuple((name, FIRST_UNIT + index) for index, name in enumerate(dict.fromkeys(samplers)))
+    declarations = [f"uniform {INPUT_TYPES[i.type]} {i.name};" for i in (*own, *channels)] + \
+        [f"uniform sampler2D {name};" for name in (*targets, *(i.name for i in imported))]
+    if channels and "iChannelResolution" not in owned:
+        declarations.append("uniform vec3 iChannelResolution[4];")
+    builtins = prologue.filled(code, owned, conventional)
+    images = samplers + [name for name in prologue.IMAGE_UNITS if name in builtins]
+    wrap = (declarations, owned, builtins, images)
     return ShaderSource(
-        path, str(header.get("DESCRIPTION", "")),
-        tuple(i for i in own if i.type not in ("audio", "audioFFT")) + channels,
-        _wrap(text, uniforms), _wrap_vertex(vertex, uniforms) if vertex is not None else VERTEX,
-        passes, imported, tuple(i for i in own if i.type in ("audio", "audioFFT")), units)
+        path, str(header.get("DESCRIPTION") or ""),
+        tuple(i for i in own if i.type not in AUDIO) + channels,
+        prologue.fragment(text, version, *wrap), prologue.vertex(vertex, version, *wrap),
+        passes, imported, tuple(i for i in own if i.type in AUDIO), units, builtins,
+        vertex is not None)
+
+
+def _conventions(declared: list[ShaderInput]) -> set[str]:
+    """The inputs ISF's conventions give the host to fill: a filter's `inputImage`, and a
+    transition's `startImage`, `endImage` and `progress` (all three declared)."""
+    kinds = {i.name: i.type for i in declared}
+    filled = {name for name, kind in FILTER.items() if kinds.get(name) == kind}
+    if all(kinds.get(name) == kind for name, kind in TRANSITION.items()):
+        filled |= set(TRANSITION)
+    return filled
 
 
 def _parse_input(path: Path, text: str, entry: Any) -> ShaderInput:
@@ -226,6 +198,8 @@ def _parse_input(path: Path, text: str, entry: Any) -> ShaderInput:
     fallback = {"float": 0.0, "long": 0, "bool": False, "event": False,
                 "color": (1.0, 1.0, 1.0, 1.0), "point2D": (0.0, 0.0), "image": "below",
                 "audio": 0, "audioFFT": 0}[kind]
+    # a key set to null (`"DEFAULT": null`) is a key left out, as other hosts read it
+    entry = {key: value for key, value in entry.items() if value is not None}
     values, labels = entry.get("VALUES", []), entry.get("LABELS", [])
     try:
         values = tuple(int(v) for v in values) if kind == "long" else ()
@@ -256,63 +230,31 @@ def _line_of(text: str, needle: str) -> int:
     return text[:index].count("\n") + 1 if index >= 0 else 1
 
 
-def _declarations(uniforms: list[str]) -> list[str]:
-    """What both stages share: the uniforms, the aliases and the ISF functions."""
-    lines = [f"uniform {kind} {name};" for name, kind in {**BUILTINS, **EXTRA_UNIFORMS}.items()]
-    lines += uniforms
-    lines += [f"#define {alias} {target}" for alias, target in ALIASES.items()]
-    return lines + list(ISF_FUNCTIONS)
-
-
-def _body(text: str) -> str:
-    """The file's code with any `#version` line blanked, keeping line numbers."""
-    return VERSION.sub("", text)
-
-
-def _wrap(body: str, uniforms: list[str]) -> str:
-    # `uv` is a plain global copied from the varying, so that a shader's own local `uv`
-    # (ISF and Shadertoy code often declares one) cannot change isf_FragNormCoord.
-    lines = ["#version 330 core", "in vec2 carte_uv;", "vec2 uv;", "out vec4 carte_out;",
-             "uniform float carte_opacity;", "vec4 carte_color = vec4(0.0, 0.0, 0.0, 1.0);",
-             "#define gl_FragColor carte_color", "#define varying in"]
-    lines += _declarations(uniforms)
-    shadertoy = bool(MAIN_IMAGE.search(body))
-    if not shadertoy:
-        lines.append("#define main carte_artist_main")
-    lines.append("#line 1")
-    lines.append(_body(body))
-    finish = ("carte_out = carte_straight ? carte_color : "
-              "vec4(carte_color.rgb * carte_color.a, carte_color.a) * carte_opacity;")
-    if shadertoy:
-        lines.append(f"void main() {{ uv = carte_uv; mainImage(carte_color, gl_FragCoord.xy); "
-                     f"{finish} }}")
-    else:
-        lines += ["#undef main", f"void main() {{ uv = carte_uv; carte_artist_main(); {finish} }}"]
-    return "\n".join(lines) + "\n"
-
-
-def _wrap_vertex(body: str, uniforms: list[str]) -> str:
-    """An ISF vertex shader: its `main()` calls `isf_vertShaderInit()` first."""
-    lines = ["#version 330 core", "in vec2 carte_corner;", "out vec2 carte_uv;",
-             "vec2 uv;",
-             "#define varying out", "#define attribute in"]
-    lines += _declarations(uniforms)
-    lines += ["void isf_vertShaderInit() {", "    carte_uv = carte_corner * 0.5 + 0.5;",
-              "    uv = carte_uv;",
-              "    gl_Position = vec4(carte_corner, 0.0, 1.0);", "}", "#line 1", _body(body)]
-    return "\n".join(lines) + "\n"
-
-
 def compile_program(ctx: moderngl.Context, source: ShaderSource) -> moderngl.Program:
-    """Compile; a GLSL error becomes a ProblemError whose lines are the file's lines
-    (the vertex shader's errors name the `.vs` file)."""
-    try:
-        return ctx.program(vertex_shader=source.vertex, fragment_shader=source.fragment)
-    except moderngl.Error as error:
-        log = str(error)
-        stage = source.path.with_suffix(".vs") if "vertex_shader" in log and \
-            source.vertex != VERTEX else source.path
-        raise ProblemError(compile_problems(stage, log)) from error
+    """Compile, making explicit the conversions desktop drivers make implicitly (see
+    loose.py); what is still refused becomes a ProblemError whose lines are the file's
+    lines (the vertex shader's errors name the `.vs` file)."""
+    stages = {"vertex_shader": source.vertex, "fragment_shader": source.fragment}
+    loosened = False
+    for _ in range(MAX_ROUNDS):
+        try:
+            program = ctx.program(**stages)
+        except moderngl.Error as error:
+            refused = error
+            failed = "vertex_shader" if "vertex_shader" in str(error) else "fragment_shader"
+            explicit = loosen(stages[failed], str(error))
+            if explicit is None:
+                break
+            stages[failed], loosened = explicit, True
+            continue
+        if loosened:
+            log.info("%s: compiled with the type conversions desktop drivers make implicitly",
+                     source.path)
+        return program
+    text = str(refused)
+    stage = source.path.with_suffix(".vs") if "vertex_shader" in text and \
+        source.own_vertex else source.path
+    raise ProblemError(compile_problems(stage, text)) from refused
 
 
 def compile_problems(path: Path, log: str) -> list[Problem]:
