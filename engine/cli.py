@@ -96,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     status = with_config(which.add_parser("status", help="the stream, the nodes heard, how "
                                           "far each has applied it"))
     status.add_argument("--json", action="store_true", help="as JSON")
+    cue = with_config(which.add_parser("cue", help="blackout, freeze or a scene for every "
+                                       "node, or for one (--node)"))
+    cue.add_argument("what", choices=("blackout", "freeze", "scene"))
+    cue.add_argument("value", help="on or off; for a scene, its name")
+    cue.add_argument("--node", default="", help="only this node (default: every node)")
     users = which.add_parser("users", help="print the NATS servers' users block "
                              "(deploy/nats/users.conf): one per node, each publishing "
                              "only as itself")
@@ -146,6 +151,8 @@ def command(args: argparse.Namespace) -> int:
             return replay(config, args)
         if args.command == "archive":
             return archive(config, args)
+        if args.command == "cluster" and args.cluster == "cue":
+            return cluster_cue(config, args.what, args.value, args.node)
         if args.command == "cluster":
             return cluster_status(config, args.json)
         return moderate(config, args.id, args.state)
@@ -394,6 +401,26 @@ def cluster_status(config: Config, as_json: bool) -> int:
     print(json.dumps(found, ensure_ascii=False, indent=2) if as_json else
           "\n".join(report(config, found)))
     return 1 if found["backbone"] else 0
+
+
+def cluster_cue(config: Config, what: str, value: str, node: str) -> int:
+    """A blackout, a freeze or a scene through the stream, for every node or one."""
+    from engine.cluster.survey import send
+    from engine.cluster.wire import Cue
+
+    if not config.cluster.enabled:
+        print(f"{config.source}: [cluster] is off: use OSC or the console", file=sys.stderr)
+        return 1
+    if what != "scene" and value not in ("on", "off"):
+        print(f"{what}: expected on or off, got {logs.escape(value)}", file=sys.stderr)
+        return 2
+    said = send(config, Cue(what, value if what == "scene" else value == "on", None, node,
+                            "command"))
+    if said:
+        print(f"not sent: {said}", file=sys.stderr)
+        return 1
+    print(f"{what} {value} sent to {node or 'every node'}")
+    return 0
 
 
 def cluster_users(nodes: list[str], stream: str) -> int:

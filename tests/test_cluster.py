@@ -192,6 +192,16 @@ def test_drops_and_a_phone_reach_every_room_with_the_same_ids_places_and_moderat
     rooms.until(lambda: all(uploaded in e.carte.hidden for e in rooms.engines.values()), 30,
                 "hidden on every carte")
     assert {m[uploaded][0] for m in (the_map(x, capsys) for x in (a, b, c))} == {"hidden"}
+    # the régie blacks out one room only, then every room
+    assert cli.main(["cluster", "cue", "blackout", "on", "--node", "salle-attentions",
+                     "--config", str(a)]) == 0
+    rooms.until(lambda: rooms.engines["salle-attentions"].steering.blackout, 20,
+                "the one room blacked out")
+    assert not any(rooms.engines[n].steering.blackout for n in ("pleniere",
+                                                                "salle-croisements"))
+    assert cli.main(["cluster", "cue", "blackout", "on", "--config", str(a)]) == 0
+    rooms.until(lambda: all(e.steering.blackout for e in rooms.engines.values()), 20,
+                "every room blacked out")
 
 
 def test_a_server_killed_during_a_burst_loses_nothing(tmp_path: Path, servers: NatsCluster,

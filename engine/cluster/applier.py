@@ -165,7 +165,8 @@ class Applier:
             self._moderation(seq, origin, what)
         else:
             self.ledger.advance(seq)
-            if origin != self.node and what.scope in ("", self.node):
+            mine = origin == self.node and what.by == "engine"  # applied here already
+            if not mine and what.scope in ("", self.node):
                 self.inbound.put(Cued(what, origin, self.pending > QUIET_BACKLOG))
 
     def _contribution(self, seq: int, origin: str, what: wire.Offered,

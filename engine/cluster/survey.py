@@ -112,3 +112,32 @@ def report(config: Config, found: dict[str, Any]) -> list[str]:
                      f" s  {'on the backbone' if node['joined'] else 'CUT OFF'}"
                      f"  shows {node['shows']}")
     return lines
+
+
+async def _send(config: Config, cue: Any) -> str:
+    """Publish `cue` as this node; '' once the stream has it, else what went wrong."""
+    import nats
+
+    from engine.cluster import wire
+
+    settings = config.cluster
+    options = connect_options(settings) | {"allow_reconnect": False,
+                                           "name": f"{settings.node}-cue"}
+    try:
+        client = await nats.connect(**options)
+    except Exception as error:
+        return describe(error)
+    try:
+        await client.jetstream().publish(
+            Subjects(settings.stream).of(settings.node, "cue"), wire.encode(cue), timeout=5,
+            headers={"Nats-Msg-Id": f"q:{settings.node}:command:{time.time_ns()}"})
+        return ""
+    except Exception as error:
+        return describe(error)
+    finally:
+        with contextlib.suppress(Exception):
+            await client.close()
+
+
+def send(config: Config, cue: Any) -> str:
+    return asyncio.run(_send(config, cue))

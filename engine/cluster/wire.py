@@ -69,6 +69,7 @@ class Cue:
     value: str | bool | float
     fade: float | None = None
     scope: str = ""
+    by: str = "engine"  # or "command": `carte cluster cue`, which its own node applies too
 
 
 Said = Offered | Decided | Cue
@@ -119,7 +120,8 @@ def decode(kind: str, data: bytes) -> Said:
             if not isinstance(value, bool):
                 raise Unreadable("value: expected true or false")
         fade = None if raw.get("fade") is None else fields.number("fade")
-        return Cue(cue, value, fade, fields.text("scope", limit=64))
+        return Cue(cue, value, fade, fields.text("scope", limit=64),
+                   fields.choice("by", ("engine", "command")))
     raise Unreadable(f"unknown kind {kind!r}")
 
 
