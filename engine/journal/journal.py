@@ -273,11 +273,12 @@ class Journal:
             return list(self.db.execute(
                 "SELECT seq, id, state FROM moderation WHERE seq > ? ORDER BY seq", (seq,)))
 
-    def _entries(self, where: str, values: tuple[Any, ...], order: str = "e.seq"
-                 ) -> list[Entry]:
+    def _entries(self, where: str, values: tuple[Any, ...], order: str = "e.seq",
+                 limit: int = -1) -> list[Entry]:
         sql = ("SELECT e.seq, e.id, e.kind, e.name, e.source, e.outcome, e.reason, e.tags, "
                "e.archive, e.at, e.cleared, e.origin, e.stream, " + LATEST_STATE +
-               " FROM entries e " + where + " ORDER BY " + order)
+               " FROM entries e " + where + " ORDER BY " + order + " LIMIT ?")
+        values = (*values, limit)
         with self.lock:
             rows = list(self.db.execute(sql, values))
         return [Entry(seq, id, kind, name, source,
