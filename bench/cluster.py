@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import statistics
 import sys
 import tempfile
@@ -36,14 +37,13 @@ JOINING = 10_000
 
 
 def node_project(folder: Path, node: str | None, servers: list[str]) -> Path:
-    config = make_project(folder, {"osc": {"enabled": "false"},
-                                   "oscquery": {"enabled": "false"},
-                                   "intake": {"settle_seconds": "0.1", "workers": "1"}})
-    if node is not None:
-        with config.open("a", encoding="utf-8") as out:
-            out.write(f'\n[cluster]\nenabled = true\nservers = {servers!r}\nnode = "{node}"\n'
-                      f'user = "{node}"\npassword = "{password(node)}"\n'.replace("'", '"'))
-    return config
+    cluster = {} if node is None else {
+        "enabled": "true", "servers": json.dumps(servers), "node": f'"{node}"',
+        "user": f'"{node}"', "password": f'"{password(node)}"'}
+    return make_project(folder, {"osc": {"enabled": "false"},
+                                 "oscquery": {"enabled": "false"},
+                                 "intake": {"settle_seconds": "0.1", "workers": "1"},
+                                 "cluster": cluster})
 
 
 def live(config: Path) -> Engine:

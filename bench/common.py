@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from engine.app import Engine
-from engine.config import Config
+from engine.config import Config, defaults_text
 from engine.journal.cache import PayloadCache
 from engine.journal.journal import Journal
 from engine.world.carte import Carte
@@ -37,16 +37,17 @@ Settings = Mapping[str, Mapping[str, str]]
 # -- throwaway projects ------------------------------------------------------------------
 
 def make_project(folder: Path, settings: Settings | None = None) -> Path:
-    """A copy of the shipped config, scenes, shaders and sound under `folder` (as the
-    tests' `project` fixture makes), with OSC and OSCQuery on free ports and no sound unless
-    `settings` ({section: {key: TOML text}}) say otherwise; returns the config path.
+    """The engine's default config and copies of the shipped scenes, shaders and sound under
+    `folder` (as the tests' `project` fixture makes), with OSC and OSCQuery on free ports
+    and no sound unless `settings` ({section: {key: TOML text}}) say otherwise; returns the
+    config path.
     The repository's own inbox and data are never touched."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("scenes", "shaders", "sound"):
         shutil.copytree(ROOT / name, folder / name)
     (folder / "inbox").mkdir()
     config = folder / "config.toml"
-    shutil.copy(ROOT / "config.toml", config)
+    config.write_text(defaults_text(), encoding="utf-8")  # never the venue's edited one
     edits: dict[str, dict[str, str]] = {"osc": {"port": "0"}, "oscquery": {"port": "0"},
                                         "audio": {"backend": '"none"'}}
     for section, values in (settings or {}).items():

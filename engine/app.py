@@ -14,6 +14,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import fields, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,11 +35,12 @@ from engine.problems import Problem, ProblemError
 from engine.render.compositor import Compositor, FrameInputs
 from engine.render.glyphs import GlyphAtlas
 from engine.render.library import ShaderLibrary
-from engine.render.surface import FrameTarget, Surface
+from engine.render.surface import FrameTarget, Surface, save_png
 from engine.steering import Steering
 from engine.supervise.files import read_json, write_json
 from engine.supervise.notify import Notifier
 from engine.supervise.status import memory_mb, percentiles
+from engine.supervise.writer import Writer
 from engine.watch import FolderWatch
 from engine.web.link import WebLink
 from engine.world.camera import VISIT_EM, Camera
@@ -136,11 +138,14 @@ class Engine:
         self.artist_changes = 0
         self.events: list[tuple[float, str, dict[str, Any]]] = []
         self.saved_state: tuple[int, str] = (0, "")
+        self.writer = Writer()  # the frame loop's files and journal rows, off its thread
+        self.writes = 0
 
     def start(self) -> None:
         """Restore the journal's carte and start watching the inbox and the artists'
         folders (live runs only)."""
         if self.live:
+            self.writer.start()
             self._resume()
             self.events.append((time.time(), "scene", {"name": self.scene_name, "fade": 0}))
             if self.audio is not None:
@@ -172,19 +177,29 @@ class Engine:
         self.saved_state = (self.steering.version, self.scene_name)
 
     def _save_state(self) -> None:
+        """Hand the writer what changed: live changes and places for the journal, and
+        the scene and settings a restart resumes."""
         self.events += [(time.time(), "param", {"key": list(change[:3]), "value": change[3]})
                         for change in self.steering.take_changes()]
-        try:
-            self.journal.record(self.events)
-            self.journal.place(self.carte.found)
-        except sqlite3.Error as error:
-            log.warning("journal: live changes and places not recorded: %s", error)
-        self.events.clear()
-        self.carte.found.clear()
+        if self.events or self.carte.found:
+            events, found = self.events, list(self.carte.found)
+            self.events = []
+            self.carte.found.clear()
+            self.writes += 1
+            self.writer.put(f"journal {self.writes}", lambda: self._record(events, found))
         state = (self.steering.version, self.scene_name)
         if state != self.saved_state:
             self.saved_state = state
-            write_json(self.state_path, self.steering.saved(self.scene_name))
+            saved = self.steering.saved(self.scene_name)
+            self.writer.put("state", lambda: write_json(self.state_path, saved))
+
+    def _record(self, events: list[tuple[float, str, dict[str, Any]]],
+                found: list[tuple[str, float, float, int]]) -> None:
+        try:
+            self.journal.record(events)
+            self.journal.place(found)
+        except sqlite3.Error as error:
+            log.warning("journal: live changes and places not recorded: %s", error)
 
     def restore_now(self) -> None:
         """Place the journal's contributions before the first frame (renders)."""
@@ -416,10 +431,12 @@ class Engine:
             drawn += 1
             now = time.monotonic()
             if preview is not None and now >= next_preview:
-                self.target.save_png(preview)
+                # read back here (GL), encoded by the writer
+                self.writer.put("preview", partial(save_png, self.target.pixels(), preview))
                 next_preview = now + self.config.display.preview_seconds
             if self.live and now >= next_status:
-                write_json(self.config.paths.data / "status.json", self.status())
+                self.writer.put("status", partial(write_json, self.config.paths.data /
+                                                  "status.json", self.status()))
                 self._save_state()
                 next_status = now + STATUS_SECONDS
             if now >= next_log:
@@ -475,6 +492,7 @@ class Engine:
         self.notifier.close()
         if self.live:
             self._save_state()
+        self.writer.stop()
         if self.control is not None:
             self.control.stop()
             self.control = None

@@ -328,7 +328,7 @@ def render_sound(config: Config, out: Path, seconds: float) -> int:
 
 def ingest(config: Config) -> int:
     """Take every file in the inbox now: archive and journal it, or refuse it."""
-    from engine.intake.intake import Arrived, Intake, Refused
+    from engine.intake.intake import Arrived, Duplicate, Intake, Refused
     from engine.journal.journal import Journal
 
     journal = Journal(config.paths.data / "journal.sqlite")
@@ -339,10 +339,14 @@ def ingest(config: Config) -> int:
         intake.stop()
         journal.close()
     taken = sum(isinstance(m, Arrived) for m in messages)
+    doubles = [m for m in messages if isinstance(m, Duplicate)]
     refused = [m for m in messages if isinstance(m, Refused)]
     for message in refused:
         print(f"refused: {logs.escape(message.name)}: {logs.escape(message.reason)}")
-    print(f"{taken} taken, {len(refused)} refused")
+    for double in doubles:
+        print(f"duplicate: {logs.escape(double.name)}: same content as {double.of}")
+    print(f"{taken} taken, {len(doubles)} duplicate{'s' * (len(doubles) != 1)} (kept once), "
+          f"{len(refused)} refused")
     return 0
 
 

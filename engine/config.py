@@ -8,6 +8,8 @@ file, the line and the key. Relative paths resolve against the config file's fol
 from __future__ import annotations
 
 import ipaddress
+import json
+import logging
 import re
 import types
 import typing
@@ -36,6 +38,11 @@ PARCOURS = {
 }
 MOMENTS = ("jour 1 après-midi", "jour 2 matin")
 MIN_TOKEN = 12
+# Keys older configs hold that nothing reads any more: named once, never an error.
+RETIRED = {("web", "queue"): "uploads are now bounded by [web] staging_mb (disk)",
+           ("web", "answer_seconds"): "uploads are now answered once received, before "
+                                      "they are decoded"}
+log = logging.getLogger(__name__)
 AUDIO_BACKENDS = ("auto", "portaudio", "jack", "manual", "offline", "none")
 NODE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")  # one token of a NATS subject
 STREAM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -102,8 +109,10 @@ class WebConfig:
     max_upload_mb: int = 24
     uploads_per_minute: float = 6.0
     burst: int = 3
-    queue: int = 32
-    answer_seconds: float = 30.0
+    staging_mb: int = 2048
+    connections_per_address: int = 16
+    header_seconds: float = 10.0
+    min_rate_kb: float = 2.0
     bind_retry_seconds: float = 10.0
 
 
@@ -237,6 +246,10 @@ def _build(kind: type, values: dict[str, Any], section: str, path: Path, text: s
     accepted: dict[str, Any] = {}
     for key, value in values.items():
         line = locate(text, (section, key))
+        if (section, key) in RETIRED:
+            log.warning("%s:%d: [%s] %s is no longer read: %s; remove it", path, line,
+                        section, key, RETIRED[section, key])
+            continue
         if key not in hints:
             known = ", ".join(f.name for f in fields(kind))
             problems.append(Problem(path, line,
@@ -430,7 +443,8 @@ def _check_web(web: WebConfig, complain: typing.Callable[[str, str, str], None])
     if web.public_url and not web.public_url.startswith(("http://", "https://")):
         complain("web", "public_url", f"{web.public_url!r} is not an http:// or https:// "
                  "address (what the QR code says)")
-    for key in ("max_upload_mb", "uploads_per_minute", "burst", "queue", "answer_seconds",
+    for key in ("max_upload_mb", "uploads_per_minute", "burst", "staging_mb",
+                "connections_per_address", "header_seconds", "min_rate_kb",
                 "bind_retry_seconds"):
         if getattr(web, key) <= 0:
             complain("web", key, "expected a positive number")
@@ -484,3 +498,42 @@ def _check_cluster(config: Config, complain: typing.Callable[[str, str, str], No
     if cluster.credentials is None and not (cluster.user and cluster.password):
         complain("cluster", "user", "the backbone takes no anonymous node: set user and "
                  "password (or credentials, a NATS .creds file)")
+
+
+def defaults_text(paths: PathsConfig | None = None) -> str:
+    """The engine's defaults as a config file's text (`paths` where given): what tests
+    and benches start from, whatever a venue made of its own `config.toml`."""
+    tables: list[str] = []
+    config = Config(paths=paths or PathsConfig())
+    for section in fields(Config):
+        if section.name == "source":
+            continue
+        values = getattr(config, section.name)
+        lines, subtables = [f"[{section.name}]"], []
+        for key in fields(values):
+            value = getattr(values, key.name)
+            if isinstance(value, dict):
+                head = f"{section.name}.{key.name}"
+                plain = {k: v for k, v in value.items() if not isinstance(v, dict)}
+                if plain:
+                    subtables.append(_table(head, plain))
+                subtables += [_table(f"{head}.{_toml(k)}", v) for k, v in value.items()
+                              if isinstance(v, dict)]
+            elif value is not None:
+                lines.append(f"{key.name} = {_toml(value)}")
+        tables.append("\n".join(lines) + "\n" + "".join(f"\n{t}" for t in subtables))
+    return "\n".join(tables)
+
+
+def _table(name: str, values: dict[str, Any]) -> str:
+    return f"[{name}]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in values.items())
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string

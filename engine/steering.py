@@ -32,6 +32,7 @@ from engine.control.model import ParamKey
 from engine.control.routes import LAYER_CONTROLS, TRANSPORT_PARAMS, input_name, input_param
 from engine.control.strokes import stroke_svg
 from engine.intake.tags import match
+from engine.render.surface import save_png
 from engine.world.scene import Scene, layer_inputs
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from engine.render.compositor import Compositor
     from engine.render.library import ShaderLibrary
     from engine.render.surface import FrameTarget
+    from engine.supervise.writer import Writer
     from engine.world.camera import Camera
     from engine.world.carte import Carte
 
@@ -63,6 +65,7 @@ class Stage(Protocol):
     tick: Tick
     target: FrameTarget
     journal: Journal
+    writer: Writer
 
     def switch_scene(self, name: str, seconds: float | None = None) -> bool: ...
 
@@ -198,7 +201,8 @@ class Steering:
         if command.action == "snapshot":
             stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{engine.tick.frame}"
             path = engine.config.paths.data / "snapshots" / f"carte-{stamp}.png"
-            engine.target.save_png(path)
+            pixels = engine.target.pixels()  # encoded off the frame loop
+            engine.writer.put(f"snapshot {stamp}", lambda: save_png(pixels, path))
             log.info("snapshot: %s", path)
         elif command.action == "safe":
             engine.switch_scene(engine.config.display.safe_scene, 1.0)

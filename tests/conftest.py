@@ -12,15 +12,19 @@ from pathlib import Path
 import moderngl
 import pytest
 
+from engine.config import defaults_text
+from engine.intake.intake import STOP_SECONDS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
 def no_leaked_threads() -> Iterator[None]:
-    """Every thread a test starts must be stopped and joined by the end of the test."""
+    """Every thread a test starts must be stopped and joined by the end of the test (given
+    as long as a stopping engine gives its own threads)."""
     before = set(threading.enumerate())
     yield
-    deadline = time.monotonic() + 2.0
+    deadline = time.monotonic() + STOP_SECONDS
     while True:
         leaked = [t for t in set(threading.enumerate()) - before if t.is_alive()]
         if not leaked or time.monotonic() > deadline:
@@ -46,15 +50,23 @@ def ctx(egl: moderngl.Context) -> Iterator[moderngl.Context]:
     egl.disable(moderngl.BLEND)
 
 
+def own_config(folder: Path) -> Path:
+    """The tests' own config in `folder`: the engine's defaults, never the venue's edited
+    `config.toml` (a venue's ports, token or vocabulary must not change what tests see)."""
+    config = folder / "config.toml"
+    config.write_text(defaults_text(), encoding="utf-8")
+    return config
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the shipped config, scenes, shaders and sound in a temp folder; returns the
-    config path. Tests edit these copies, never the repository's files."""
+    """The engine's default config, and copies of the shipped scenes, shaders and sound, in
+    a temp folder; returns the config path. Tests edit these copies, never the
+    repository's files."""
     for folder in ("scenes", "shaders", "sound"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     (tmp_path / "inbox").mkdir()
-    config = tmp_path / "config.toml"
-    shutil.copy(ROOT / "config.toml", config)
+    config = own_config(tmp_path)
     set_config(config, "osc", "port", "0")  # any free port: tests run side by side
     set_config(config, "oscquery", "port", "0")
     set_config(config, "oscquery", "enabled", "false")  # on only where a test is about it

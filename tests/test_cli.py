@@ -29,7 +29,8 @@ def carte(*args: str, env: dict[str, str] | None = None,
 def test_render_writes_the_same_non_blank_image_twice(project: Path, tmp_path: Path) -> None:
     (project.parent / "inbox" / "un.txt").write_text("Une carte sensible, à plusieurs mains.")
     taken = carte("ingest", "--config", str(project))
-    assert taken.returncode == 0 and "1 taken, 0 refused" in taken.stdout, taken.stderr
+    assert taken.returncode == 0, taken.stderr
+    assert "1 taken, 0 duplicates (kept once), 0 refused" in taken.stdout
     images = []
     for name in ("a.png", "b.png"):
         out = tmp_path / name
@@ -40,6 +41,25 @@ def test_render_writes_the_same_non_blank_image_twice(project: Path, tmp_path: P
     assert images[0].shape == (240, 400, 3)
     assert not is_blank(images[0])
     assert np.array_equal(images[0], images[1])
+
+
+def test_ingest_waits_for_what_the_engine_waits_for_and_counts_duplicates(
+        project: Path) -> None:
+    inbox = project.parent / "inbox"
+    (inbox / ".gitkeep").touch()
+    (inbox / "photo.jpg.part").write_bytes(b"\xff\xd8\xff half a copy")
+    (inbox / ".partage").mkdir()
+    (inbox / ".partage" / "note.txt").write_text("dans un dossier caché")
+    (inbox / "un.txt").write_text("Écouter d'abord.")
+    (inbox / "deux.txt").write_text("Écouter d'abord.")
+    (inbox / "trois.mots").write_text("lenteur\nconfiance")
+    taken = carte("ingest", "--config", str(project))
+    assert taken.returncode == 0, taken.stderr
+    assert "2 taken, 1 duplicate (kept once), 0 refused" in taken.stdout
+    assert "duplicate: un.txt: same content as" in taken.stdout
+    assert sorted(p.name for p in inbox.rglob("*")) == [".gitkeep", ".partage", "note.txt",
+                                                         "photo.jpg.part"]
+    assert not (project.parent / "data" / "refused").exists()
 
 
 def test_render_refuses_what_it_cannot_write(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from engine import cli
 from engine.app import Engine
 from engine.control.link import ControlLink
 from engine.journal.journal import Journal
-from tests.conftest import ROOT, set_config
+from tests.conftest import ROOT, own_config, set_config
 from tests.engines import make_engine
 from tests.nats_servers import Cable, NatsCluster, needs_nats_server, password, wait_for
 from tests.web_client import Client, form
@@ -50,8 +50,7 @@ def room(tmp_path: Path, node: str, servers: list[str], web: bool = False) -> Pa
     for name in ("scenes", "shaders", "sound"):
         shutil.copytree(ROOT / name, folder / name)
     (folder / "inbox").mkdir(parents=True)
-    config = folder / "config.toml"
-    shutil.copy(ROOT / "config.toml", config)
+    config = own_config(folder)
     set_config(config, "osc", "enabled", "false")
     set_config(config, "oscquery", "enabled", "false")
     set_config(config, "audio", "backend", '"none"')
@@ -62,10 +61,10 @@ def room(tmp_path: Path, node: str, servers: list[str], web: bool = False) -> Pa
         set_config(config, "web", "port", "0")
         set_config(config, "web", "premoderation", "false")
         set_config(config, "web", "moderator_token", f'"{TOKEN}"')
-    with config.open("a", encoding="utf-8") as out:
-        out.write(f'\n[cluster]\nenabled = true\nservers = {json.dumps(servers)}\n'
-                  f'node = "{node}"\nuser = "{node}"\npassword = "{password(node)}"\n'
-                  'stream = "carte"\nreplicas = 3\n')
+    for key, value in (("enabled", "true"), ("servers", json.dumps(servers)),
+                       ("node", f'"{node}"'), ("user", f'"{node}"'),
+                       ("password", f'"{password(node)}"')):
+        set_config(config, "cluster", key, value)
     return config
 
 

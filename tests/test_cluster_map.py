@@ -16,7 +16,7 @@ from engine.config import load_config
 from engine.problems import ProblemError
 from engine.world.carte import Carte
 from engine.world.contribution import Contribution, Tags
-from tests.conftest import ROOT
+from tests.conftest import ROOT, set_config
 from tests.test_map import SEQUENCES, THEMES, mixed
 
 
@@ -144,9 +144,10 @@ def test_the_shipped_users_are_what_carte_cluster_users_writes(
 
 
 def test_a_bad_cluster_section_is_named_key_by_key(project: Path) -> None:
-    with project.open("a", encoding="utf-8") as out:
-        out.write('\n[cluster]\nenabled = true\nnode = "Salle 1"\nservers = ["http://x"]\n'
-                  'shows = "parcours:inconnu"\nsteering = "tout"\n')
+    for key, value in (("enabled", "true"), ("node", '"Salle 1"'),
+                       ("servers", '["http://x"]'), ("shows", '"parcours:inconnu"'),
+                       ("steering", '"tout"')):
+        set_config(project, "cluster", key, value)
     with pytest.raises(ProblemError) as caught:
         load_config(project)
     said = str(caught.value)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import load_config
+from engine.config import Config, PathsConfig, defaults_text, load_config
 from engine.problems import ProblemError
 from tests.conftest import ROOT, set_config
 
@@ -22,13 +22,31 @@ def line_of(config: Path, text: str) -> int:
     return next(n for n, line in enumerate(lines, 1) if line.startswith(text))
 
 
-def test_shipped_config_loads_with_event_vocabulary() -> None:
-    config = load_config(ROOT / "config.toml")
+def test_the_defaults_as_a_file_load_back_with_the_event_vocabulary(tmp_path: Path) -> None:
+    """The tests' own config (never the venue's edited one) is the engine's defaults."""
+    for folder in ("scenes", "shaders", "sound"):
+        (tmp_path / folder).symlink_to(ROOT / folder)
+    path = tmp_path / "config.toml"
+    path.write_text(defaults_text(), encoding="utf-8")
+    config = load_config(path)
     assert config.display.size == (1280, 720)
     assert config.event.themes == ("capacitations", "datas", "coopérations", "démocratie")
     assert config.event.parcours["savoirs partagés"]["possibles"] == "datas"
-    assert config.paths.inbox == ROOT / "inbox"
+    assert config.paths.inbox == tmp_path / "inbox"
     assert config.osc.allow == ("127.0.0.0/8", "::1/128")
+    absolute = PathsConfig(**{k: getattr(config.paths, k) for k in vars(PathsConfig())})
+    assert config == Config(paths=absolute, source=path.resolve())
+
+
+def test_a_retired_key_is_named_not_fatal(project: Path,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    text = project.read_text(encoding="utf-8").replace("[web]\n", "[web]\nqueue = 32\n")
+    project.write_text(text, encoding="utf-8")
+    config = load_config(project)
+    assert config.web.staging_mb == 2048
+    line = line_of(project, "[web]") + 1
+    assert f"{project}:{line}: [web] queue is no longer read" in caplog.text
+    assert "staging_mb" in caplog.text
 
 
 def test_relative_paths_resolve_against_the_config_folder(project: Path) -> None:

@@ -14,6 +14,7 @@ from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from engine.app import Engine
+from engine.config import PathsConfig, defaults_text
 from engine.control.handlers import MAX_RECENT
 from tests.conftest import ROOT, set_config
 from tests.engines import make_engine, step_until
@@ -134,13 +135,20 @@ def test_a_taken_port_is_named_and_the_run_exits_non_zero(project: Path) -> None
     assert "retrying" in done.stderr and time.monotonic() - started < 30
 
 
-def test_the_published_osc_map_is_current() -> None:
-    """docs/osc-map.md is what `carte osc-map` prints for the shipped config."""
-    done = subprocess.run([sys.executable, "-m", "engine", "osc-map"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+def test_the_published_osc_map_is_current(tmp_path: Path) -> None:
+    """docs/osc-map.md is what `carte osc-map` prints for the engine's defaults and the
+    shipped scenes (whatever a venue set in its own config.toml)."""
+    paths = PathsConfig(**{name: ROOT / name for name in ("scenes", "shaders", "sound")},
+                        inbox=tmp_path / "inbox", data=tmp_path / "data",
+                        refused=tmp_path / "refused")
+    config = tmp_path / "config.toml"
+    config.write_text(defaults_text(paths), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "engine", "osc-map", "--config", str(config)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert (ROOT / "docs" / "osc-map.md").read_text(encoding="utf-8") == done.stdout, \
-        "run `carte osc-map > docs/osc-map.md` and commit it"
+        "run `carte osc-map --config CONFIG > docs/osc-map.md` on a config of the " \
+        "defaults (tests/conftest.py: own_config) and commit it"
 
 
 def test_a_restart_resumes_the_scene_and_live_settings(project: Path,

@@ -298,3 +298,41 @@ def test_a_video_shows_its_first_frame_before_the_rest_decodes(config: Config,
     assert completed.contribution.id == first.contribution.id
     restored = next(intake.restore())
     assert restored.contribution.frames.shape[0] == 24  # a restart gets the whole video
+
+
+def slow_drawing(path: Path) -> Path:
+    """An SVG of 19,000 curves: seconds of honest parsing in a decoder."""
+    curves = "".join(f'<path d="M{i % 97} {i % 89} C {i % 50} 10, 40 {i % 70}, 50 10 '
+                     f'S 80 {i % 30}, 90 10 L 5 {i % 60} Q 20 20 {i % 40} 5" stroke="black" '
+                     'fill="none"/>' for i in range(19_000))
+    path.write_text(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">'
+                    f'{curves}</svg>', encoding="utf-8")
+    return path
+
+
+def test_stopping_mid_decode_leaves_the_file_for_the_next_start(config: Config) -> None:
+    journal = Journal(config.paths.data / "journal.sqlite")
+    try:
+        drawing = slow_drawing(config.paths.inbox / "fresque.svg")
+        (config.paths.inbox / ".gitkeep").touch()
+        first = Intake(config, journal)
+        first.start()
+        deadline = time.monotonic() + 30
+        while drawing not in first.taking:  # a decoder is on it
+            assert time.monotonic() < deadline, "never taken"
+            time.sleep(0.02)
+        time.sleep(0.5)
+        asked = time.monotonic()
+        first.stop()
+        assert time.monotonic() - asked < 3  # not the seconds the decode would take
+        assert drawing.exists() and journal.entries() == []  # neither refused nor lost
+        again = Intake(config, journal)
+        try:
+            taken = [m for m in again.ingest_now() if isinstance(m, Arrived)]
+        finally:
+            again.stop()
+        assert [m.contribution.name for m in taken] == ["fresque.svg"]
+        assert (config.paths.inbox / ".gitkeep").exists()  # waited for, like the engine
+        assert [e.state for e in journal.entries()] == ["shown"]
+    finally:
+        journal.close()

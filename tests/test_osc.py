@@ -118,11 +118,11 @@ def test_a_fader_move_becomes_a_command_and_a_query_is_answered_to_the_sender(
         server: OscServer, client: Client) -> None:
     client.send(FLOW, 0.5)
     client.send(FLOW, "+", 0.25)
-    # one command when both arrive within a frame; two when a frame falls between them
+    # one command when both land in one frame, two on a loaded machine: the same value
     commands = collect(server, lambda c: sum(len(x.steps) for x in c) >= 2)
+    assert all(isinstance(c, SetParam) and c.key == FLOW_KEY for c in commands)
     value = 0.0
     for command in commands:
-        assert isinstance(command, SetParam) and command.key == FLOW_KEY
         value = command.resolve(value)
     assert value == 0.75
     server.publish(Snapshot(scene="champ", params={FLOW_KEY: 0.75}))
@@ -181,9 +181,14 @@ def test_liblo_oscsend_drives_parameters_and_contributes_text(server: OscServer)
     oscsend(FLOW, "sf", "+", "0.125")
     oscsend("/carte/layers/champ/pulse", "T")
     oscsend("/carte/contributions/text", "sss", "Écouter avant d'agir", "démocratie", "#soin")
-    commands = collect(server, lambda c: len(c) >= 3)
-    flow, pulse, text = commands
-    assert isinstance(flow, SetParam) and flow.resolve(None) == 0.625
+    # the fader's two messages may land in one frame or two (a loaded machine)
+    commands = collect(server, lambda c: sum(len(getattr(x, "steps", (1,))) for x in c) >= 4)
+    flows = [c for c in commands if isinstance(c, SetParam) and c.key == FLOW_KEY]
+    value = None
+    for flow in flows:
+        value = flow.resolve(value)
+    assert value == 0.625
+    pulse, text = [c for c in commands if c not in flows]
     assert isinstance(pulse, SetParam) and pulse.resolve(False) is True
     assert isinstance(text, AddText)
     assert (text.text, text.tags) == ("Écouter avant d'agir", ("démocratie", "#soin"))

@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -34,7 +35,7 @@ from engine.control.oscquery import OscQueryServer, QueryLimits
 from engine.control.refusal import SLOW
 from engine.problems import ProblemError
 from tests.conftest import ROOT, set_config
-from tests.engines import make_engine
+from tests.engines import make_engine, step_until
 from tests.test_osc_table import MODEL
 
 FLAT = '/*{"INPUTS": [{"NAME": "teinte", "TYPE": "color", "DEFAULT": [0, 0, 1, 1]}]}*/\n' \
@@ -87,6 +88,20 @@ def udp(engine: Engine, address: str, *args: object) -> None:
         sock.sendto(builder.build().dgram, engine.control.server.address)
 
 
+def reread(engine: Engine, path: str) -> Any:
+    """A node read again with python-oscquery's client (an OSCQuery client not written
+    here), as a VJ tool does after PATH_ADDED."""
+    from pythonoscquery.osc_query_client import OSCQueryClient
+    from zeroconf import ServiceInfo
+
+    host, port = base(engine).removeprefix("http://").rsplit(":", 1)
+    info = ServiceInfo("_oscjson._tcp.local.", f"{NAME}._oscjson._tcp.local.",
+                       addresses=[socket.inet_aton(host)], port=int(port))
+    node = OSCQueryClient(info).query_node(path)
+    assert node is not None, path
+    return node
+
+
 def map_rows(markdown: str) -> dict[str, tuple[str, str]]:
     """address -> (arguments, range) from `carte osc-map`'s tables."""
     rows = {}
@@ -111,11 +126,12 @@ def test_every_mapped_address_is_a_node_with_its_type_and_range(engine: Engine) 
         assert node["FULL_PATH"] == address and node["DESCRIPTION"]
         route = space.route(address) or next(r for r in space.routes if r.address == address)
         tags = node.get("TYPE", "")
-        first = arguments.replace("\\|", "|").split(" ")[0]
+        required = re.sub(r"\[[^\]]*\]", "", arguments.replace("\\|", "|")).split()
+        first = required[0] if required else ""
         if route.param is not None and route.param.type == "bool":
             assert tags == "T" and first == "i"   # 0/1 or T/F, both accepted
         elif tags:
-            assert tags[0] == first.strip("[") , (address, tags, arguments)
+            assert tags[0] == first, (address, tags, arguments)
         spec = route.param
         if spec is not None and spec.type in ("float", "long"):
             low, high = described.split("..")
@@ -233,9 +249,10 @@ def test_a_shader_saved_with_a_new_input_adds_its_path(engine: Engine,
 
     notes = asyncio.run(scenario())
     added = next(n["DATA"] for n in notes if n["COMMAND"] == "PATH_ADDED")
-    assert added["FULL_PATH"] == "/carte/layers/aplat/grain"
-    assert added["TYPE"] == "f" and added["RANGE"] == [{"MIN": 0.0, "MAX": 2.0}]
-    assert get(base(engine) + "/carte/layers/aplat/grain?VALUE") == (200, {"VALUE": [0.2]})
+    assert added == "/carte/layers/aplat/grain"  # a path, as the proposal and libossia say
+    node = reread(engine, added)
+    assert node.full_path == added and node.value == [0.2]
+    assert get(base(engine) + added + "?RANGE") == (200, {"RANGE": [{"MIN": 0.0, "MAX": 2.0}]})
 
 
 def test_a_scene_switch_removes_and_adds_the_layers_paths(engine: Engine) -> None:
@@ -258,11 +275,15 @@ def test_a_scene_switch_removes_and_adds_the_layers_paths(engine: Engine) -> Non
 
     notes = asyncio.run(scenario())
     removed = [n["DATA"] for n in notes if n["COMMAND"] == "PATH_REMOVED"]
-    added = [n["DATA"]["FULL_PATH"] for n in notes if n["COMMAND"] == "PATH_ADDED"]
+    added = [n["DATA"] for n in notes if n["COMMAND"] == "PATH_ADDED"]
     assert "/carte/layers/aplat" in removed and OPACITY not in removed  # whole subtrees
-    assert added and all(p.startswith("/carte/layers/") for p in added)
+    assert added and all(isinstance(p, str) and p.startswith("/carte/layers/") for p in added)
     assert get(base(engine) + OPACITY)[0] == 404
-    assert get(base(engine) + added[0])[0] == 200
+    for path in added:  # each re-read, with what is below it, by a client not written here
+        node = reread(engine, path)
+        assert node.full_path == path and node.is_container
+        opacity = next(n for n in node.contents if n.full_path.endswith("/opacity"))
+        assert opacity.value == [1.0] and opacity.type == [float]
 
 
 @contextlib.contextmanager
@@ -574,3 +595,123 @@ def test_headless_chromium_follows_values_over_plain_websocket_but_cannot_steer(
     assert engine.control.query.complaints.snapshot().get("sender not allowed") == 1
     assert engine.steering.values(engine)[("layer", "aplat", "opacity")] != \
         pytest.approx(0.1)
+
+
+def test_a_readable_node_without_a_value_answers_an_empty_object(engine: Engine) -> None:
+    url = base(engine)
+    assert get(url + "/carte/arrivals?ACCESS") == (200, {"ACCESS": 1})
+    assert get(url + "/carte/arrivals?VALUE") == (200, {})  # readable, nothing yet
+    assert get(url + "/carte/moderation/hide?VALUE")[0] == 204  # write-only
+    assert get(url + "/carte/contributions/stroke?TYPE") == (200, {"TYPE": "fff"})
+
+
+def test_booleans_are_typed_alike_over_udp_and_oscquery(engine: Engine) -> None:
+    url = base(engine)
+    assert get(url + "/carte/transport/blackout?TYPE") == (200, {"TYPE": "T"})
+    assert engine.control is not None
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(0.05)
+        for value in (True, False):
+            builder = OscMessageBuilder("/carte/transport/blackout")
+            builder.add_arg(value)
+            sock.sendto(builder.build().dgram, engine.control.server.address)
+            step_until(engine, lambda v=value: engine.steering.blackout == v, 10)
+            for _ in range(3):  # published for queries
+                engine.step()
+            with contextlib.suppress(TimeoutError):
+                while sock.recv(1024):  # the echo of the change itself
+                    pass
+            query = OscMessageBuilder("/carte/transport/blackout")
+            query.add_arg("?")
+            sock.sendto(query.build().dgram, engine.control.server.address)
+            deadline = time.monotonic() + 5
+            reply = None
+            while reply is None:
+                assert time.monotonic() < deadline, "no reply"
+                engine.step()
+                with contextlib.suppress(TimeoutError):
+                    reply = OscMessage(sock.recv(1024))
+            assert reply.params == [value]
+            assert reply.dgram[28:32].startswith(b",T" if value else b",F")
+            assert get(url + "/carte/transport/blackout?VALUE") == (200, {"VALUE": [value]})
+
+
+def test_one_host_cannot_lock_the_others_out() -> None:
+    with serving(("127.0.0.0/8",), QueryLimits(per_host=4)) as (_, query):
+        port = query.address[1]
+
+        async def scenario() -> tuple[list[int], int]:
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(
+                    local_addr=("127.0.0.5", 0), force_close=True)) as greedy, \
+                    aiohttp.ClientSession(connector=aiohttp.TCPConnector(
+                        local_addr=("127.0.0.6", 0))) as other:
+                held = [await greedy.ws_connect(f"ws://127.0.0.1:{port}/") for _ in range(4)]
+                statuses = []
+                for _ in range(2):
+                    async with greedy.get(f"http://127.0.0.1:{port}/carte") as answer:
+                        statuses.append(answer.status)
+                async with other.get(f"http://127.0.0.1:{port}/carte") as answer:
+                    served = answer.status
+                for ws in held:
+                    await ws.close()
+                return statuses, served
+
+        statuses, served = asyncio.run(scenario())
+    assert statuses == [503, 503] and served == 200
+
+
+def test_the_name_dns_sd_registered_is_the_one_host_info_gives(project: Path) -> None:
+    from pythonoscquery.osc_query_browser import OSCQueryBrowser
+    from pythonoscquery.osc_query_client import OSCQueryClient
+    from zeroconf import ServiceInfo, Zeroconf
+
+    taken = f"Carte prise {os.getpid()}"
+    squatter = Zeroconf(interfaces=["127.0.0.1"])
+    info = ServiceInfo("_oscjson._tcp.local.", f"{taken}._oscjson._tcp.local.",
+                       addresses=[socket.inet_aton("127.0.0.1")], port=9,
+                       server="ailleurs.local.")
+    squatter.register_service(info)
+    # On one machine a probe's unicast answer reaches only one of the sockets sharing
+    # port 5353: the squatter announces itself again and again, as another host would
+    # be heard on a venue's network.
+    quiet = threading.Event()
+    shouting = threading.Thread(target=lambda: [squatter.update_service(info)
+                                                for _ in iter(lambda: quiet.wait(0.3), True)],
+                                name="squatter")
+    shouting.start()
+    browser = None
+    try:
+        (project.parent / "shaders" / "aplat.glsl").write_text(FLAT)
+        set_config(project, "oscquery", "enabled", "true")
+        set_config(project, "oscquery", "name", f'"{taken}"')
+        running = make_engine(project, live=True)
+        running.start()
+        try:
+            assert running.control is not None and running.control.query is not None
+            query = running.control.query
+            deadline = time.monotonic() + 20
+            while query.name == taken:
+                assert time.monotonic() < deadline, "never advertised"
+                time.sleep(0.1)
+            browser = OSCQueryBrowser()
+            found = None
+            while found is None:
+                assert time.monotonic() < deadline + 10, "not found by browsing"
+                found = next((s for s in browser.get_discovered_oscquery()
+                              if s is not None and s.port == query.address[1]), None)
+                time.sleep(0.1)
+            listed = found.name.removesuffix("._oscjson._tcp.local.")
+            named = OSCQueryClient(found).get_host_info()
+        finally:
+            running.close()
+    finally:
+        quiet.set()
+        shouting.join()
+        if browser is not None:
+            browser.browser.cancel()
+            browser.zc.close()
+        squatter.unregister_service(info)
+        squatter.close()
+    assert listed != taken and listed.startswith(taken)
+    assert named is not None and named.name == listed

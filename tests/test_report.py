@@ -37,7 +37,7 @@ from engine.intake.samples import write_samples, write_video
 from engine.journal.journal import Entry, Journal
 from engine.report import ArchiveError, write_archive
 from engine.report.isolated import IsolatedError, run_isolated
-from tests.conftest import ROOT
+from tests.conftest import ROOT, own_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(
@@ -113,8 +113,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     for name in ("scenes", "shaders", "sound"):  # as conftest's `project`, module-wide
         shutil.copytree(ROOT / name, folder / name)
     (folder / "inbox").mkdir()
-    shutil.copy(ROOT / "config.toml", folder / "config.toml")
-    config = load_config(folder / "config.toml")
+    config = load_config(own_config(folder))
     write_inbox(config)
     journal = Journal(config.paths.data / "journal.sqlite")
     intake = Intake(config, journal)

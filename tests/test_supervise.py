@@ -78,3 +78,41 @@ def test_a_bad_config_exits_non_zero_for_the_supervisor(project: Path) -> None:
                           text=True, timeout=60)
     assert done.returncode == 1
     assert "no scene 'nulle-part'" in done.stderr
+
+
+def test_a_stalled_disk_never_stops_the_frames(project: Path) -> None:
+    """The status, the saved state and the preview are written off the frame loop: with
+    the status file's disk stalled (a pipe nobody reads: its open never returns, as on a
+    hung network share), frames go on being drawn, then everything is written."""
+    from engine.app import Engine
+    from engine.clock import WallClock
+    from engine.config import load_config
+    from engine.render.surface import OffscreenSurface
+
+    set_config(project, "display", "preview_seconds", "0.2")
+    config = load_config(project)
+    data = config.paths.data
+    data.mkdir(parents=True, exist_ok=True)
+    stalled = data / ".status.json.partial"
+    os.mkfifo(stalled)
+    engine = Engine(config, OffscreenSurface((320, 180)), WallClock(30), live=True)
+    engine.start()
+    reader = None
+    try:
+        drawn = engine.run(seconds=4.0, preview=data / "preview.png")
+        assert drawn > 20 and max(list(engine.frame_seconds)[1:]) < 1.0  # after the first
+        assert (data / "preview.png").exists()  # written meanwhile, by the writer
+        assert not (data / "status.json").exists()
+        reader = os.open(stalled, os.O_RDONLY | os.O_NONBLOCK)  # the disk comes back
+        stalled.unlink()
+        engine.run(seconds=3.0)
+        deadline = time.monotonic() + 10
+        while not (data / "status.json").exists():
+            assert time.monotonic() < deadline, "the status never came"
+            time.sleep(0.05)
+    finally:
+        if reader is None:
+            reader = os.open(stalled, os.O_RDONLY | os.O_NONBLOCK)
+        engine.close()
+        os.close(reader)
+    assert json.loads((data / "status.json").read_text())["fps"] > 0

@@ -22,6 +22,7 @@ from engine.app import Engine
 from engine.config import load_config
 from engine.journal.journal import Journal
 from engine.problems import ProblemError
+from engine.render.figures import title_of
 from engine.web.server import WebBindError
 from tests.conftest import ROOT, set_config
 from tests.engines import make_engine, step_until
@@ -78,6 +79,17 @@ def state(client: Client, id: str) -> dict[str, object]:
     return client.request("GET", f"/api/contributions/{id}").json()
 
 
+def sent(engine: Engine, client: Client, **fields: object) -> str:
+    """Send; the door answers once the upload is archived and journaled (`received`),
+    then intake decodes it: step until the journal says what it became. Its id."""
+    status, answer = send(client, **fields)
+    assert status == 202 and answer["state"] == "received", answer
+    id = str(answer["id"])
+    assert engine.journal.receipt(id) is not None  # journaled before the answer
+    step_until(engine, lambda: state(client, id)["state"] != "received", 20)
+    return id
+
+
 def moderate(client: Client, headers: dict[str, str] | None = None, **order: object) -> int:
     return client.request("POST", "/api/moderation", json=order,
                           headers=BEARER if headers is None else headers).status
@@ -89,10 +101,8 @@ def test_a_text_waits_for_a_moderator_then_shows_on_the_carte(live: tuple[Engine
     for _ in range(3):
         engine.step()
     labels = engine.compositor.cards.batch.count  # the themes' names: no card yet
-    status, answer = send(client, text="La confiance se construit lentement",
-                          theme="démocratie", author="Awa, animatrice")
-    assert status == 202 and answer["state"] == "pending"
-    id = str(answer["id"])
+    id = sent(engine, client, text="La confiance se construit lentement",
+              theme="démocratie", author="Awa, animatrice")
     entry = engine.journal.accepted(id)
     assert entry is not None and entry.state == "pending"
     assert entry.tags["theme"] == "démocratie" and entry.tags["author"] == "Awa, animatrice"
@@ -113,8 +123,7 @@ def test_a_text_waits_for_a_moderator_then_shows_on_the_carte(live: tuple[Engine
 
 def test_a_rejected_contribution_is_kept_with_its_reason(live: tuple[Engine, Client]) -> None:
     engine, client = live
-    _, answer = send(client, keywords="insulte, hors sujet")
-    id = str(answer["id"])
+    id = sent(engine, client, keywords="insulte, hors sujet")
     assert moderate(client, action="reject", id=id, reason="Hors charte") == 200
     shown = state(client, id)
     assert shown["state"] == "rejected" and shown["reason"] == "Hors charte"
@@ -125,15 +134,12 @@ def test_a_rejected_contribution_is_kept_with_its_reason(live: tuple[Engine, Cli
 
 def test_photo_drawing_and_moderation_actions(live: tuple[Engine, Client]) -> None:
     engine, client = live
-    status, answer = send(client, file=(photo(), "image/jpeg", "../../etc/passwd"))
-    assert status == 202
-    picture = engine.journal.accepted(str(answer["id"]))
+    picture = engine.journal.accepted(sent(engine, client, file=(photo(), "image/jpeg",
+                                                                 "../../etc/passwd")))
     assert picture.kind == "image" and picture.source.endswith(".jpg")
     assert "passwd" not in picture.source and "passwd" not in picture.name
     strokes = [[[0.1, 0.1, 0.5], [0.5, 0.6, 0.8], [0.9, 0.2, 1.0]], [[0.2, 0.9], [0.8, 0.9]]]
-    status, drawn = send(client, strokes=json.dumps(strokes))
-    assert status == 202
-    drawing = engine.journal.accepted(str(drawn["id"]))
+    drawing = engine.journal.accepted(sent(engine, client, strokes=json.dumps(strokes)))
     assert drawing.kind == "drawing" and drawing.source.endswith(".svg")
     cached = engine.intake.cache.load(drawing.id)
     assert cached is not None and len(cached.strokes) == 3  # one per segment, as from OSC
@@ -163,14 +169,16 @@ def test_refusals_speak_french_and_take_nothing(project: Path) -> None:
 
 
 def refusals_speak_french(engine: Engine, client: Client) -> None:
-    status, answer = send(client, file=(b"\xff\xd8\xff\xe0" + b"\x00" * 200, "image/jpeg"))
-    assert status == 422 and "abîmé" in str(answer["error"])
+    damaged = sent(engine, client, file=(b"\xff\xd8\xff\xe0" + b"\x00" * 200, "image/jpeg"))
+    fate = state(client, damaged)  # received, then refused when decoded: the page says why
+    assert fate["state"] == "refused" and "abîmé" in str(fate["reason"])
     assert send(client, file=(b"MZ\x90\x00 not a picture", "image/png"))[0] == 415
     assert send(client, text="un", keywords="deux")[0] == 400
     status, answer = send(client, theme="datas")
     assert status == 400 and "Écrivez" in str(answer["error"])
     assert send(client, strokes="[[[0.1, 0.2]]]")[0] == 400
-    assert not any(p.name.startswith(".web-") for p in engine.config.paths.inbox.iterdir())
+    assert not any(p.name.startswith((".web-", "web-"))
+                   for p in engine.config.paths.inbox.iterdir())
     assert [e for e in engine.journal.entries() if e.state == "shown"] == []
 
 
@@ -229,28 +237,24 @@ def test_a_busy_phone_is_told_when_to_come_back(live: tuple[Engine, Client]) -> 
     assert "attendez" in refused.json()["error"]
 
 
-def test_a_full_door_answers_503_instead_of_waiting(project: Path) -> None:
-    with started(project, queue="1") as (engine, client):
-        release = asyncio.Event()
-
-        async def slow():
-            yield b"--b\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nlent"
-            await release.wait()
-            yield b"\r\n--b--\r\n"
-        pending = client.later("POST", "/api/contributions", data=slow(),
-                               headers={"Content-Type": "multipart/form-data; boundary=b"})
-        step_until(engine, lambda: engine.web.server.door.busy == 1, 10)
-        full = client.request("POST", "/api/contributions", data=form(text="vite"))
-        assert full.status == 503 and full.headers["Retry-After"]
-        client.loop.call_soon_threadsafe(release.set)
-        step_until(engine, pending.done, 20)
-        assert pending.result() == 202
+def test_only_a_spent_disk_budget_answers_503(project: Path) -> None:
+    with started(project, staging_mb="1", burst="20") as (engine, client):
+        noise = np.random.default_rng(1).integers(0, 255, (1000, 1000, 3), np.uint8)
+        out = io.BytesIO()
+        Image.fromarray(noise).save(out, "JPEG", quality=95)
+        assert len(out.getvalue()) > 1 << 20
+        full = client.request("POST", "/api/contributions",
+                              data=form(file=(out.getvalue(), "image/jpeg")))
+        assert full.status == 503 and int(full.headers["Retry-After"]) >= 1
+        assert "réessayez" in full.json()["error"]
+        assert not any(p.name.startswith((".web-", "web-"))
+                       for p in engine.config.paths.inbox.iterdir())
+        assert sent(engine, client, text="la place revient") != ""
 
 
 def test_console_sessions_need_their_csrf_token(live: tuple[Engine, Client]) -> None:
     engine, client = live
-    _, answer = send(client, text="à valider depuis la tablette")
-    id = str(answer["id"])
+    id = sent(engine, client, text="à valider depuis la tablette")
     login = client.request("GET", "/moderation")
     assert login.status == 200 and 'type="password"' in login.text
     wrong = client.request("POST", "/moderation/login", data={"token": "devine"})
@@ -266,7 +270,7 @@ def test_console_sessions_need_their_csrf_token(live: tuple[Engine, Client]) -> 
     assert engine.journal.accepted(id).state == "pending"
     assert moderate(client, {"X-CSRF-Token": "autre"}, action="approve", id=id) == 401
     assert moderate(client, {"X-CSRF-Token": csrf}, action="approve", id=id) == 200
-    arrivals = client.request("GET", "/api/moderation/arrivals").json()
+    arrivals = client.request("GET", "/api/moderation/arrivals").json()  # newest first
     assert arrivals["arrivals"][0]["id"] == id and arrivals["arrivals"][0]["state"] == "shown"
     assert client.request("POST", "/moderation/logout", headers={"X-CSRF-Token": csrf}
                           ).status == 303
@@ -347,8 +351,8 @@ def test_old_journals_take_the_new_states(tmp_path: Path) -> None:
 
 def test_pictures_keep_their_colour(live: tuple[Engine, Client]) -> None:
     engine, client = live
-    _, answer = send(client, file=(photo((20, 160, 220)), "image/jpeg"))
-    cached = engine.intake.cache.load(str(answer["id"]))
+    cached = engine.intake.cache.load(sent(engine, client, file=(photo((20, 160, 220)),
+                                                                 "image/jpeg")))
     assert cached is not None and cached.pixels is not None
     mean = cached.pixels[..., :3].reshape(-1, 3).mean(axis=0)
     assert np.allclose(mean, (20, 160, 220), atol=12)
@@ -388,7 +392,7 @@ def test_kill_9_during_uploads_keeps_every_acknowledged_contribution_once(projec
                                                                           ) -> None:
     port = free_port()
     web_project(project, host='"127.0.0.1"', port=str(port), burst="1000",
-                uploads_per_minute="60000.0", queue="64")
+                uploads_per_minute="60000.0", connections_per_address="100")
     command = [sys.executable, "-m", "engine", "run", "--headless", "--config", str(project)]
     acknowledged: list[str] = []
     client = Client(f"http://127.0.0.1:{port}")
@@ -413,8 +417,15 @@ def test_kill_9_during_uploads_keeps_every_acknowledged_contribution_once(projec
                                    stderr=subprocess.DEVNULL)
         try:
             wait_for_door(client, running, 60)
-            for id in acknowledged:
-                assert client.request("GET", f"/api/contributions/{id}").status == 200
+            for id in acknowledged:  # each known at once, then decoded from the inbox
+                answer = client.request("GET", f"/api/contributions/{id}")
+                assert answer.status == 200
+                deadline = time.monotonic() + 60
+                while answer.json()["state"] == "received":
+                    assert time.monotonic() < deadline, f"{id} never decoded"
+                    time.sleep(0.2)
+                    answer = client.request("GET", f"/api/contributions/{id}")
+                assert answer.json()["state"] == "pending", answer.json()
         finally:
             running.terminate()
             running.wait(timeout=30)
@@ -433,15 +444,17 @@ def test_kill_9_during_uploads_keeps_every_acknowledged_contribution_once(projec
     assert not any(p.name.startswith(".web-") for p in config.paths.inbox.iterdir())
 
 
-def webm_recording() -> bytes:
-    """A second of a phone's voice memo: Opus in WebM, as browsers' MediaRecorder makes."""
+def webm_recording(seconds: float = 1.0) -> bytes:
+    """A phone's voice memo: Opus in WebM, as browsers' MediaRecorder makes."""
     import av
 
     out = io.BytesIO()
+    frames = int(48000 * seconds)
     with av.open(out, "w", format="webm") as container:
         stream = container.add_stream("libopus", rate=48000)
-        tone = (0.3 * np.sin(np.linspace(0, 2 * np.pi * 440, 48000))).astype(np.float32)
-        for start in range(0, 48000, 960):
+        tone = (0.3 * np.sin(np.linspace(0, 2 * np.pi * 440 * seconds, frames))
+                ).astype(np.float32)
+        for start in range(0, frames, 960):
             frame = av.AudioFrame.from_ndarray(tone[None, start:start + 960], format="flt",
                                                layout="mono")
             frame.sample_rate = 48000
@@ -455,16 +468,19 @@ def webm_recording() -> bytes:
 
 def test_a_recorded_sound_arrives_as_a_sound(live: tuple[Engine, Client]) -> None:
     engine, client = live
-    status, answer = send(client, file=(webm_recording(), "audio/webm;codecs=opus", "son"))
-    assert status == 202, answer
-    entry = engine.journal.accepted(str(answer["id"]))
+    entry = engine.journal.accepted(sent(engine, client, file=(webm_recording(),
+                                                               "audio/webm;codecs=opus", "son")))
     assert entry.kind == "sound"
+    named = engine.journal.accepted(sent(engine, client, file=(
+        webm_recording(seconds=3.0), "audio/webm", "son"), author="Noé"))
+    # on the carte: a named sound and its length, never the name the door made up
+    assert title_of(engine.intake.cache.load(entry.id)) == "un son · 1 s"
+    assert title_of(engine.intake.cache.load(named.id)) == "Noé · 3 s"
 
 
 def test_a_drawing_waiting_for_a_moderator_is_not_inked(live: tuple[Engine, Client]) -> None:
     engine, client = live
-    _, answer = send(client, strokes=json.dumps([[[0.1, 0.5, 1.0], [0.9, 0.5, 1.0]]]))
-    id = str(answer["id"])
+    id = sent(engine, client, strokes=json.dumps([[[0.1, 0.5, 1.0], [0.9, 0.5, 1.0]]]))
     paint = engine.compositor.paint
     step_until(engine, lambda: id in engine.carte.ids, 10)
     for _ in range(10):
@@ -472,3 +488,34 @@ def test_a_drawing_waiting_for_a_moderator_is_not_inked(live: tuple[Engine, Clie
     assert id not in paint.shown and paint.count == 0  # no ink drawn while it waits
     assert moderate(client, action="approve", id=id) == 200
     step_until(engine, lambda: id in paint.shown and paint.count > 0, 10)
+
+
+def test_the_whole_pending_queue_pages_oldest_first_with_its_words(project: Path) -> None:
+    with started(project, burst="200", uploads_per_minute="6000.0") as (engine, client):
+        for n in range(100):
+            assert send(client, text=f"Idée {n:03d} : ralentir ensemble")[0] == 202
+        step_until(engine, lambda: engine.journal.page(("pending",), None, 1, True)[1] == 100,
+                   60)
+        seen: list[dict[str, object]] = []
+        after = ""
+        while True:
+            page = client.request("GET", f"/api/moderation/arrivals?state=pending&limit=30"
+                                  f"{after}", headers=BEARER).json()
+            assert page["count"] == 100 and len(page["arrivals"]) <= 30
+            seen += page["arrivals"]
+            if page["next"] is None:
+                break
+            after = f"&after={page['next']}"
+        # all of them, oldest first (in the journal's order: two decoders may finish
+        # neighbours the other way round)
+        assert sorted(str(e["text"]) for e in seen) == [f"Idée {n:03d} : ralentir ensemble"
+                                                        for n in range(100)]
+        seqs = [int(str(e["seq"])) for e in seen]
+        assert seqs == sorted(seqs) and len(set(seqs)) == 100
+        assert all(e["state"] == "pending" and e["kind"] == "text" for e in seen)
+        newest = client.request("GET", "/api/moderation/arrivals?limit=5",
+                                headers=BEARER).json()["arrivals"]
+        assert [e["seq"] for e in newest] == sorted(seqs, reverse=True)[:5]  # newest first
+        for bad in ("state=perdu", "after=x", "limit=-3"):
+            answer = client.request("GET", f"/api/moderation/arrivals?{bad}", headers=BEARER)
+            assert answer.status == 400 and "state" in answer.json()["error"]

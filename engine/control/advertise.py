@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+from collections.abc import Callable
 
 import ifaddr
 from zeroconf import InterfaceChoice, IPVersion, ServiceInfo
@@ -22,12 +23,16 @@ MAX_NAME = 63  # bytes of a DNS-SD instance name
 
 
 class Advertisement:
-    """Both services under one instance name, on the interfaces the servers listen on."""
+    """Both services under one instance name, on the interfaces the servers listen on.
+    When the name is taken on the network, DNS-SD registers another ("NAME-2"): that
+    one is what `named` is told, so HOST_INFO and the log say what clients list."""
 
-    def __init__(self, name: str, host: str, osc_port: int) -> None:
+    def __init__(self, name: str, host: str, osc_port: int,
+                 named: Callable[[str], None] = lambda name: None) -> None:
         self.name = name
         self.host = host
         self.osc_port = osc_port
+        self.named = named
         self.zeroconf: AsyncZeroconf | None = None
         self.infos: list[ServiceInfo] = []
 
@@ -38,15 +43,23 @@ class Advertisement:
             interfaces = InterfaceChoice.All if _any(self.host) else addresses
             self.zeroconf = AsyncZeroconf(interfaces=interfaces, ip_version=IPVersion.V4Only)
             server = f"{socket.gethostname().split('.')[0] or 'carte'}.local."
+            name = self.name
             for kind, port in ((OSCJSON, http_port), (OSC, self.osc_port)):
-                info = ServiceInfo(kind, f"{self.name}.{kind}", port=port,
+                info = ServiceInfo(kind, f"{name}.{kind}", port=port,
                                    addresses=[socket.inet_aton(a) for a in addresses],
                                    server=server, properties={"txtvers": "1"})
-                # the first await probes for the name; the task it returns announces
+                # the first await probes for the name (renaming it when it is taken);
+                # the task it returns announces
                 await (await self.zeroconf.async_register_service(info,
                                                                   allow_name_change=True))
                 self.infos.append(info)
-            log.info("OSCQuery: advertised as %r (%s, %s)", self.name, OSCJSON, OSC)
+                if kind == OSCJSON:
+                    name = info.name[:-len(kind) - 1]
+            if name != self.name:
+                log.warning("OSCQuery: the name %r is taken on this network; advertised as "
+                            "%r (set [oscquery] name to choose another)", self.name, name)
+            self.named(name)
+            log.info("OSCQuery: advertised as %r (%s, %s)", name, OSCJSON, OSC)
         except Exception as error:  # no multicast here: found by address only
             log.warning("OSCQuery: cannot advertise on the network (%s); clients must "
                         "type the address", error)

@@ -64,8 +64,9 @@ class Complaints:
     """Counts every problem by kind, and logs one line per sender and kind per
     `period`, saying how many were not logged in between."""
 
-    def __init__(self, period: float) -> None:
+    def __init__(self, period: float, door: str = "OSC") -> None:
         self.period = period
+        self.door = door
         self.counts: Counter[str] = Counter()
         self.last: dict[tuple[str, str], tuple[float, int]] = {}
         self.lock = threading.Lock()  # the frame loop reads the counts
@@ -83,7 +84,7 @@ class Complaints:
             self.last.clear()
         self.last[key] = (now, 0)
         more = f" ({quiet} more since the last report)" if quiet else ""
-        log.log(level, "OSC from %s: %s: %s%s", host, reason, detail, more)
+        log.log(level, "%s from %s: %s: %s%s", self.door, host, reason, detail, more)
 
     def snapshot(self) -> dict[str, int]:
         with self.lock:

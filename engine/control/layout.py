@@ -69,8 +69,9 @@ def _fader(route: Route) -> dict[str, Any]:
 
 
 def _toggle(route: Route) -> dict[str, Any]:
-    return {"type": "button", "mode": "toggle", "label": route.label, "on": 1, "off": 0,
-            "typeTags": "i", "width": NARROW}
+    # true/false go out as T/F, as the engine's replies and OSCQuery type on/off
+    return {"type": "button", "mode": "toggle", "label": route.label, "on": True, "off": False,
+            "width": NARROW}
 
 
 def _choice(route: Route) -> dict[str, Any]:

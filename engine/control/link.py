@@ -70,7 +70,7 @@ class ControlLink:
 
     def _start_query(self, query: OscQueryServer) -> None:
         """Serve OSCQuery and advertise it; a taken port stops the start, as for OSC."""
-        advert = Advertisement(query.name, query.host, self.server.address[1])
+        advert = Advertisement(query.name, query.host, self.server.address[1], query.rename)
         query.on_started.append(advert.start)
         query.on_stopping.append(advert.stop)
         try:

@@ -103,13 +103,12 @@ def describe(route: Route, snapshot: Snapshot) -> dict[str, Any]:
 
 
 def type_tags(route: Route) -> str | None:
-    """The OSC type tags a method takes (optional arguments left out); None when it
-    takes a variable list, such as a stroke's points."""
+    """The OSC type tags a method takes (optional arguments left out); for a variable
+    list, such as a stroke's points, the tags of one item (a one-point stroke is a
+    message too), so that clients list it."""
     if route.param is not None:
         return PARAM_TAGS[route.param.type]
-    if "..." in OPTIONAL.sub("", route.arguments):
-        return None
-    return "".join(TAG.findall(OPTIONAL.sub("", route.arguments) + " "))
+    return "".join(TAG.findall(OPTIONAL.sub("", route.arguments).replace("...", "") + " "))
 
 
 def _param(route: Route, spec: Param, snapshot: Snapshot) -> dict[str, Any]:

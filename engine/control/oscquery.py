@@ -17,6 +17,7 @@ import json
 import logging
 import socket
 import urllib.parse
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,14 @@ from aiohttp import WSMsgType, web
 from engine.control.guard import AllowList, Complaints
 from engine.control.loop import LoopThread
 from engine.control.model import Snapshot
-from engine.control.oscjson import ATTRIBUTES, Tree, build_tree, host_info, value_message
+from engine.control.oscjson import (
+    ATTRIBUTES,
+    READ,
+    Tree,
+    build_tree,
+    host_info,
+    value_message,
+)
 from engine.control.refusal import FULL, MALFORMED, NOT_ALLOWED, QUEUE, SLOW
 from engine.control.routes import AddressSpace
 from engine.control.server import OscBindError, OscServer
@@ -40,7 +48,8 @@ ADVERTISE_WAIT = 3.0  # seconds stopping waits for an advertisement still probin
 class QueryLimits:
     """How much the OSCQuery side serves, so that no client can make it grow."""
 
-    connections: int = 32        # HTTP and WebSocket clients at once
+    connections: int = 256       # HTTP requests and WebSockets at once, in all
+    per_host: int = 16           # ... from one address, so no host locks the others out
     listens: int = 1024          # paths one WebSocket client may listen to
     message_bytes: int = 16384   # one WebSocket message, either way
     backlog: int = 256           # messages waiting for a slow WebSocket client; then dropped
@@ -81,7 +90,7 @@ class OscQueryServer:
 
     def __init__(self, name: str, host: str, port: int, osc: OscServer,
                  limits: QueryLimits | None = None) -> None:
-        self.name = name
+        self.name = name  # the name DNS-SD registered, once it has (HOST_INFO says it)
         self.host = host
         self.port = port
         self.osc = osc
@@ -92,7 +101,7 @@ class OscQueryServer:
         self.snapshot = osc.snapshot
         self.streamed = self.snapshot   # the snapshot whose values clients last got
         self.clients: set[Client] = set()
-        self.connections = 0
+        self.connections: Counter[str] = Counter()
         self.updates = 0                # value messages queued for listeners since start
         self.runner: web.AppRunner | None = None
         self.bound: tuple[str, int] | None = None
@@ -120,6 +129,10 @@ class OscQueryServer:
         if not self.pending:
             self.pending = True
             self.thread.call(self._stream)
+
+    def rename(self, name: str) -> None:
+        """The name DNS-SD registered (on this loop): HOST_INFO says it from now on."""
+        self.name = name
 
     def update(self, space: AddressSpace) -> None:
         """A reloaded address space: tell clients which paths came, went or changed."""
@@ -173,15 +186,20 @@ class OscQueryServer:
             raise web.HTTPMethodNotAllowed(request.method, ["GET", "HEAD"],
                                            text="Live control here is read-only; "
                                                 "send OSC to change the show.\n")
-        if self.connections >= self.limits.connections:
-            self.complaints(host, FULL, f"{self.limits.connections} clients already",
+        limits = self.limits
+        if self.connections[host] >= limits.per_host or \
+                self.connections.total() >= limits.connections:
+            self.complaints(host, FULL, f"{self.connections[host]} connections from it, "
+                            f"{self.connections.total()} in all",
                             asyncio.get_running_loop().time())
             raise web.HTTPServiceUnavailable(text="Too many clients; try again later.\n")
-        self.connections += 1
+        self.connections[host] += 1
         try:
             return await handler(request)
         finally:
-            self.connections -= 1
+            self.connections[host] -= 1
+            if self.connections[host] <= 0:
+                del self.connections[host]
 
     async def _http(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() == "websocket":
@@ -203,9 +221,11 @@ class OscQueryServer:
         if attribute not in ATTRIBUTES:
             raise web.HTTPBadRequest(text=f"Unknown attribute {attribute[:40]}; expected "
                                           f"one of {', '.join(ATTRIBUTES)}.\n")
-        if attribute not in node:
-            return web.Response(status=204)
-        return _json({attribute: node[attribute]})
+        if attribute in node:
+            return _json({attribute: node[attribute]})
+        if attribute == "VALUE" and node.get("ACCESS", 0) & READ:
+            return _json({})  # readable, no value yet: the proposal's empty object
+        return web.Response(status=204)
 
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         socket_ = web.WebSocketResponse(max_msg_size=self.limits.message_bytes,
@@ -301,11 +321,12 @@ class OscQueryServer:
         removed = [p for p in old.children if p not in new]
         added = [p for p in new.children if p not in old and _parent(p) in old]
         changed = [p for p in new.children if p in old and new.shape(p) != old.shape(p)]
+        # Paths as strings, as the proposal and libossia send them: a client reads each
+        # added or changed node (and what is below it) again over HTTP.
         notes = [{"COMMAND": "PATH_REMOVED", "DATA": p} for p in removed
                  if _parent(p) not in removed] + \
-                [{"COMMAND": "PATH_ADDED", "DATA": new.node(p, self.snapshot)} for p in added] + \
-                [{"COMMAND": "PATH_CHANGED", "DATA": new.node(p, self.snapshot)}
-                 for p in changed]
+                [{"COMMAND": "PATH_ADDED", "DATA": p} for p in added] + \
+                [{"COMMAND": "PATH_CHANGED", "DATA": p} for p in changed]
         texts = [json.dumps(note) for note in notes]
         for client in list(self.clients):
             client.listening.intersection_update(new.children)

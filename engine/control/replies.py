@@ -19,10 +19,10 @@ EXCERPT = 120  # characters of a contribution's text in a reply
 
 
 def encode(address: str, args: Iterable[Any] = ()) -> bytes:
-    """One OSC message as a datagram; bools are sent as 0/1 like the values we accept."""
+    """One OSC message as a datagram (a bool as T/F, as OSCQuery types on/off)."""
     builder = OscMessageBuilder(address)
     for arg in args:
-        builder.add_arg(int(arg) if isinstance(arg, bool) else arg)
+        builder.add_arg(arg)
     return builder.build().dgram
 
 
@@ -40,7 +40,7 @@ def recent(snapshot: Snapshot, count: int) -> list[bytes]:
     items = snapshot.recent[:count]
     return [encode(f"{ROOT}/moderation/recent", [len(items)])] + [
         encode(f"{ROOT}/moderation/recent/item",
-               [c.id, c.kind, excerpt(c.text), c.hidden, c.pinned]) for c in items]
+               [c.id, c.kind, excerpt(c.text), int(c.hidden), int(c.pinned)]) for c in items]
 
 
 def status(state: Status) -> list[bytes]:

@@ -174,9 +174,10 @@ def resolve(spec: Param, current: Any, steps: Sequence[Step]) -> Any:
 
 
 def osc_args(value: Any) -> list[Any]:
-    """A value as OSC arguments for a reply: on/off as 0/1, vectors as floats."""
+    """A value as OSC arguments for a reply: on/off as T/F (typed as OSCQuery's TYPE
+    says and LISTEN streams it), vectors as floats."""
     if isinstance(value, bool):
-        return [int(value)]
+        return [value]
     if isinstance(value, tuple | list):
         return [float(v) for v in value]
     if isinstance(value, int | float | str):

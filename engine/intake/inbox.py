@@ -30,10 +30,13 @@ class Dropped:
     path: Path
 
 
-def is_temporary(path: Path) -> bool:
-    """Names copy tools use while a file is still being written."""
-    name = path.name
-    return name.startswith(".") or name.lower().endswith(TEMPORARY_SUFFIXES)
+def is_temporary(path: Path, inbox: Path) -> bool:
+    """Names copy tools use while a file is still being written, and hidden files and
+    folders (a dot-name: the checkout's `.gitkeep`, a share's `.Trash`): waited for, by
+    the running engine and by `carte ingest` alike."""
+    parts = path.relative_to(inbox).parts if path.is_relative_to(inbox) else (path.name,)
+    return any(part.startswith(".") for part in parts) or \
+        path.name.lower().endswith(TEMPORARY_SUFFIXES)
 
 
 class InboxWatcher:
@@ -100,7 +103,7 @@ class InboxWatcher:
         self.watched = identity
 
     def _consider(self, path: Path, now: float) -> None:
-        if is_temporary(path) or path in self.pending:
+        if is_temporary(path, self.inbox) or path in self.pending:
             return
         try:
             stat = path.lstat()

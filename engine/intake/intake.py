@@ -26,7 +26,7 @@ from pathlib import Path
 
 from engine.config import Config
 from engine.intake.decode import VIDEO_SUFFIXES, Limits, Refusal
-from engine.intake.inbox import Dropped, InboxWatcher
+from engine.intake.inbox import Dropped, InboxWatcher, is_temporary
 from engine.intake.tags import (
     combine,
     from_folders,
@@ -35,7 +35,7 @@ from engine.intake.tags import (
     read_sidecar,
     sidecar_of,
 )
-from engine.intake.workers import DecoderWorker
+from engine.intake.workers import Abandoned, DecoderWorker
 from engine.journal.archive import Archive, digest_file, sync_folder
 from engine.journal.cache import PayloadCache
 from engine.journal.journal import Entry, Journal, tags_from_dict
@@ -45,6 +45,9 @@ from engine.world.contribution import Contribution, Tags
 log = logging.getLogger(__name__)
 MODERATION_POLL_SECONDS = 0.2
 RETRY_SECONDS = 10.0
+# How long `stop` waits for its threads, all together: a decode under way is dropped at
+# once (its file stays for the next start), so only a disk write can take this long.
+STOP_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,14 @@ class Refused:
 
 
 @dataclass(frozen=True)
+class Duplicate:
+    """A file whose content the carte already holds: journaled, shown once."""
+
+    name: str
+    of: str  # the id of the contribution it repeats
+
+
+@dataclass(frozen=True)
 class Completed:
     """The full payload of a contribution first shown from a preview (a video)."""
 
@@ -81,7 +92,7 @@ class Moderated:
     state: str
 
 
-Message = Arrived | Completed | Refused | Moderated
+Message = Arrived | Completed | Refused | Moderated | Duplicate
 
 
 def limits_of(config: Config) -> Limits:
@@ -115,13 +126,13 @@ class Intake:
         self.dropped: queue.Queue[Dropped] = queue.Queue()
         self.watcher = InboxWatcher(self.inbox, self.dropped, config.intake.settle_seconds,
                                     config.intake.rescan_seconds)
+        self.stopping = threading.Event()
         self.workers = [DecoderWorker(self.limits, config.intake.decode_timeout,
-                                      config.intake.worker_memory_mb)
+                                      config.intake.worker_memory_mb, self.stopping)
                         for _ in range(config.intake.workers)]
         self.orphans: dict[Path, float] = {}
         self.retry: dict[Path, float] = {}
         self.lock = threading.Lock()
-        self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.live = False
         self.listeners: list[Callable[[str], None]] = []  # told each inbox file looked at
@@ -144,11 +155,17 @@ class Intake:
         self.watcher.start()
 
     def stop(self) -> None:
-        """Stop watching and decoding (safe whether or not `start` was called)."""
+        """Stop watching and decoding within `STOP_SECONDS` (safe whether or not `start`
+        was called); a file being decoded stays in the inbox, taken at the next start."""
         self.stopping.set()
+        deadline = time.monotonic() + STOP_SECONDS
         self.watcher.stop()
         for thread in self.threads:
-            thread.join(timeout=10)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        late = [t.name for t in self.threads if t.is_alive()]
+        if late:
+            log.error("intake: %s still busy after %g s (a stalled disk?); stopping without "
+                      "them", ", ".join(late), STOP_SECONDS)
         self.threads.clear()
         for worker in self.workers:
             worker.stop()
@@ -212,8 +229,10 @@ class Intake:
     # -- one file -----------------------------------------------------------------------
 
     def ingest_now(self) -> list[Message]:
-        """Process every file in the inbox now, in name order (`carte ingest`)."""
-        found = sorted(p for p in self.inbox.rglob("*") if p.is_file() or p.is_symlink())
+        """Process every file in the inbox now, in name order (`carte ingest`); what the
+        running engine would wait for (a `.part`, a dot-file) is left where it is."""
+        found = sorted(p for p in self.inbox.rglob("*") if (p.is_file() or p.is_symlink())
+                       and not is_temporary(p, self.inbox))
         messages = [self.guarded(p, self.workers[0], final=True) for p in found
                     if not is_sidecar(p)]
         messages += [self.guarded(p, self.workers[0], final=True) for p in found
@@ -225,6 +244,9 @@ class Intake:
         (a full data disk, a journal that cannot be written: nothing is lost)."""
         try:
             return self.process(path, worker, final)
+        except Abandoned:
+            log.info("%s: left in the inbox for the next start (stopping)", readable(path))
+            return None
         except (OSError, sqlite3.Error) as error:
             full = getattr(error, "errno", None) == errno.ENOSPC or "full" in str(error)
             why = "the data disk is full" if full else f"{type(error).__name__}: {error}"
@@ -308,6 +330,9 @@ class Intake:
         except Refusal as refusal:
             log.warning("%s: only its first frame is shown: %s", shown.name, refusal)
             return None
+        except Abandoned:  # stopping: the next start decodes it whole from the archive
+            self.cache.forget(shown.id)
+            return None
         whole = replace(whole, id=shown.id, name=shown.name, tags=shown.tags)
         self.cache.save(whole)
         return Completed(whole)
@@ -323,7 +348,7 @@ class Intake:
         self._remove(path, sidecar)
         self.journal.cleared(seq)
         log.info("%s: duplicate of %s (%s); kept once", source, existing.id, existing.name)
-        return None
+        return Duplicate(readable(Path(path.name)), existing.id)
 
     def _tags(self, path: Path, decoded: Contribution, sidecar: Path | None
               ) -> tuple[Tags, list[str], str]:

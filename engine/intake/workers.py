@@ -13,6 +13,8 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import threading
+import time
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
@@ -22,6 +24,12 @@ from engine.intake.decode.reasons import explain
 from engine.world.contribution import Contribution
 
 log = logging.getLogger(__name__)
+SLICE = 0.1  # seconds between looks at the stop flag while a file decodes
+START_SECONDS = 120.0  # a fresh worker's imports, on a loaded machine; not a file's time
+
+
+class Abandoned(Exception):
+    """The engine is stopping: the decode was dropped, its file stays for the next start."""
 
 
 def serve(connection: multiprocessing.connection.Connection, limits: Limits,
@@ -35,6 +43,7 @@ def serve(connection: multiprocessing.connection.Connection, limits: Limits,
     # Below the frame loop: on a small machine the picture stays smooth while files decode.
     os.nice(5)
     chatter = Chatter()
+    connection.send(("ready", None, []))  # a file's timeout starts now, not at the spawn
     while True:
         try:
             job = connection.recv()
@@ -62,13 +71,16 @@ def serve(connection: multiprocessing.connection.Connection, limits: Limits,
 class DecoderWorker:
     """One decoding process, restarted after every failure."""
 
-    def __init__(self, limits: Limits, timeout: float, memory_mb: int) -> None:
+    def __init__(self, limits: Limits, timeout: float, memory_mb: int,
+                 stopping: threading.Event | None = None) -> None:
         self.limits = limits
         self.timeout = timeout
         self.memory_mb = memory_mb
+        self.stopping = stopping or threading.Event()
         self.context = multiprocessing.get_context("spawn")
         self.process: BaseProcess | None = None
         self.connection: multiprocessing.connection.Connection | None = None
+        self.ready = False
 
     def _ensure(self) -> multiprocessing.connection.Connection:
         if self.process is None or not self.process.is_alive() or self.connection is None:
@@ -80,18 +92,48 @@ class DecoderWorker:
             self.process.start()
             theirs.close()
             self.connection = ours
+            self.ready = False
         return self.connection
+
+    def _wait(self, connection: multiprocessing.connection.Connection, seconds: float,
+              path: Path) -> bool:
+        """Until the worker speaks (True), `seconds` pass (False) or the engine stops."""
+        deadline = time.monotonic() + seconds
+        while not connection.poll(SLICE):
+            if self.stopping.is_set():
+                self._discard()
+                raise Abandoned(str(path))
+            if time.monotonic() >= deadline:
+                return False
+        return True
+
+    def _started(self, connection: multiprocessing.connection.Connection, path: Path) -> None:
+        """Wait for a fresh worker's word that it is ready; a worker that does not start
+        is the machine's trouble, not the file's: OSError, and the file is tried again."""
+        try:
+            if self._wait(connection, START_SECONDS, path):
+                connection.recv()
+                self.ready = True
+                return
+        except (EOFError, OSError) as error:
+            self._discard()
+            raise OSError(f"the decoder process stopped while starting: {error}") from error
+        self._discard()
+        raise OSError(f"the decoder process did not start within {START_SECONDS:g} s")
 
     def warm(self) -> None:
         """Start the process now, so the first file dropped pays no start-up."""
         self._ensure()
 
     def decode(self, path: Path, preview: bool = False) -> Contribution:
-        """Decode `path` in the worker; `Refusal` on bad input, timeout or a dead worker."""
+        """Decode `path` in the worker; `Refusal` on bad input, timeout or a dead worker;
+        `Abandoned` (the worker stopped, nothing refused) when the engine stops meanwhile."""
         connection = self._ensure()
+        if not self.ready:
+            self._started(connection, path)
         try:
             connection.send((str(path), preview))
-            if not connection.poll(self.timeout):
+            if not self._wait(connection, self.timeout, path):
                 self._discard()
                 raise Refusal(f"decoding took longer than {self.timeout:g} s; send a "
                               "shorter or simpler file")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 from pathlib import Path
 
 CHUNK = 1 << 20
@@ -36,13 +37,27 @@ class Archive:
         clean = "".join(c for c in suffix.lower() if c.isalnum() or c == ".")[:12]
         return self.folder / sha256[:2] / f"{sha256}{clean}"
 
-    def store(self, source: Path, sha256: str) -> Path:
-        """Copy `source` in (once) and fsync it before returning its archive path."""
+    def store(self, source: Path, sha256: str, link: bool = False) -> Path:
+        """Copy `source` in (once) and fsync it before returning its archive path. With
+        `link`, a file nobody else writes (an upload, already synced) is linked in
+        instead where it can be, at no copy."""
         target = self.path_for(sha256, source.suffix)
         if target.exists():
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.partial")
+        if link:
+            try:
+                os.link(source, target)
+            except FileExistsError:
+                return target
+            except OSError:
+                pass  # another file system: copied below
+            else:
+                sync_folder(target.parent)
+                return target
+        # Its own partial name: two threads may store the same bytes at once (two uploads'
+        # identical sidecars); each renames a whole copy into place.
+        partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
         digest = hashlib.sha256()
         try:
             with source.open("rb") as reading, partial.open("wb") as writing:

@@ -56,6 +56,23 @@ class PayloadCache:
         os.replace(partial, target)
         self.path(contribution.id, not arrays).unlink(missing_ok=True)  # a preview's
 
+    def forget(self, id: str) -> None:
+        """Drop a payload (a restart decodes it again from the archive)."""
+        for arrays in (True, False):
+            self.path(id, arrays).unlink(missing_ok=True)
+
+    def meta(self, id: str) -> dict[str, Any] | None:
+        """A payload's fields without its arrays (a text's words, a sound's envelope),
+        read without loading pixels or samples; None when it is not cached."""
+        try:
+            return dict(json.loads(self.path(id, arrays=False).read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            try:
+                with np.load(self.path(id), allow_pickle=False) as stored:
+                    return dict(json.loads(bytes(stored["meta"]).decode()))
+            except (OSError, ValueError, KeyError):
+                return None
+
     def load(self, id: str) -> Contribution | None:
         arrays: dict[str, np.ndarray] = {}
         clip = None

@@ -55,7 +55,21 @@ CREATE TABLE IF NOT EXISTS moderation (
     at REAL NOT NULL,
     reason TEXT NOT NULL DEFAULT ''
 );
+CREATE TABLE IF NOT EXISTS receipts (
+    source TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT '',
+    archive TEXT NOT NULL DEFAULT '',
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS receipts_by_id ON receipts(id);
 """
+# The moderation state of each entry is looked up by id: an index keeps it quick.
+INDEXES = "CREATE INDEX IF NOT EXISTS moderation_by_id ON moderation(id, seq);"
+# A state is the last moderation in the carte's order: with several rooms, the shared
+# stream's, then what the stream does not have yet (see CARTE_ORDER).
+STATE_OF = ("COALESCE((SELECT state FROM moderation m WHERE m.id = e.id ORDER BY "
+            "m.stream IS NULL DESC, m.stream DESC, m.seq DESC LIMIT 1), 'shown')")
 # Journals written before pre-moderation had three states and no reason.
 MIGRATE_MODERATION = """
 ALTER TABLE moderation RENAME TO moderation_before;
@@ -86,9 +100,7 @@ CREATE TABLE IF NOT EXISTS backbone (
 # The order of the carte: the stream's order, then what the stream does not have yet in
 # the order it was taken here (one machine alone: only the latter, as ever). A state is
 # the last moderation in that order.
-CARTE_ORDER = "e.stream IS NULL, e.stream, e.seq"
-LATEST_STATE = ("(SELECT state FROM moderation m WHERE m.id = e.id "
-                "ORDER BY m.stream IS NULL DESC, m.stream DESC, m.seq DESC LIMIT 1)")
+CARTE_ORDER = " ORDER BY e.stream IS NULL, e.stream, e.seq"
 
 
 @dataclass(frozen=True)
@@ -154,6 +166,7 @@ class Journal:
                 if column.split()[0] not in have:
                     self.db.execute(f"ALTER TABLE {name} ADD COLUMN {column}")
         self.db.executescript(STREAM_SCHEMA)
+        self.db.executescript(INDEXES)
 
     def close(self) -> None:
         with self.lock:
@@ -230,11 +243,43 @@ class Journal:
                               (source,))
         return found[0] if found else None
 
-    def recent(self, count: int) -> list[Entry]:
-        """The newest `count` entries, newest first (the moderators' arrivals)."""
-        found = self._entries("WHERE e.seq > (SELECT COALESCE(MAX(seq), 0) FROM entries) - ?",
-                              (count,))
-        return found[::-1]
+    def page(self, states: tuple[str, ...], after: int | None, count: int,
+             oldest_first: bool) -> tuple[list[Entry], int]:
+        """Up to `count` entries in one of `states` (a moderation state, `refused` or
+        `duplicate`; all when empty), oldest or newest first, from just after the entry
+        `after` in that order; and how many there are in all."""
+        outcome = "CASE WHEN e.outcome = 'accepted' THEN " + STATE_OF + " ELSE e.outcome END"
+        where = f"WHERE ({outcome}) IN ({', '.join('?' * len(states))})" if states \
+            else "WHERE 1"
+        with self.lock:
+            total = int(self.db.execute(f"SELECT COUNT(*) FROM entries e {where}",
+                                        states).fetchone()[0])
+        if after is not None:
+            where += " AND e.seq > ?" if oldest_first else " AND e.seq < ?"
+        found = self._entries(where, (*states, *(() if after is None else (after,))),
+                              f" ORDER BY e.seq {'ASC' if oldest_first else 'DESC'} "
+                              f"LIMIT {int(count)}")
+        return found, total
+
+    def receive(self, source: str, id: str, kind: str, archive: str) -> None:
+        """An upload is archived and in the inbox, not yet decoded: its receipt, which
+        the door writes before it answers (intake then journals what became of it)."""
+        self._write("INSERT OR REPLACE INTO receipts (source, id, kind, archive, at) "
+                    "VALUES (?, ?, ?, ?, ?)", (source, id, kind, archive, time.time()))
+
+    def receipt(self, id: str) -> tuple[str, str] | None:
+        """The inbox name and kind of the newest upload received as `id`."""
+        with self.lock:
+            row = self.db.execute("SELECT source, kind FROM receipts WHERE id = ? "
+                                  "ORDER BY at DESC LIMIT 1", (id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def unread(self) -> int:
+        """Uploads received whose fate intake has not journaled yet (being decoded)."""
+        with self.lock:
+            return int(self.db.execute(
+                "SELECT COUNT(*) FROM receipts r WHERE NOT EXISTS "
+                "(SELECT 1 FROM entries e WHERE e.source = r.source)").fetchone()[0])
 
     def record(self, events: list[tuple[float, str, dict[str, Any]]]) -> None:
         """Scene switches and live parameter changes, in one transaction (one fsync),
@@ -273,12 +318,11 @@ class Journal:
             return list(self.db.execute(
                 "SELECT seq, id, state FROM moderation WHERE seq > ? ORDER BY seq", (seq,)))
 
-    def _entries(self, where: str, values: tuple[Any, ...], order: str = "e.seq",
-                 limit: int = -1) -> list[Entry]:
+    def _entries(self, where: str, values: tuple[Any, ...],
+                 order: str = " ORDER BY e.seq") -> list[Entry]:
         sql = ("SELECT e.seq, e.id, e.kind, e.name, e.source, e.outcome, e.reason, e.tags, "
-               "e.archive, e.at, e.cleared, e.origin, e.stream, " + LATEST_STATE +
-               " FROM entries e " + where + " ORDER BY " + order + " LIMIT ?")
-        values = (*values, limit)
+               "e.archive, e.at, e.cleared, e.origin, e.stream, " + STATE_OF +
+               " FROM entries e " + where + order)
         with self.lock:
             rows = list(self.db.execute(sql, values))
         return [Entry(seq, id, kind, name, source,

@@ -77,7 +77,7 @@ class Ledger:
         a contribution before any moderation of it."""
         journal = self.journal
         entries = journal._entries("WHERE e.outcome = 'accepted' AND e.stream IS NULL AND "
-                                   "e.origin = ''", (), limit=limit)
+                                   "e.origin = ''", (), f" ORDER BY e.seq LIMIT {int(limit)}")
         with journal.lock:
             rows = list(journal.db.execute(
                 "SELECT seq, id, state, reason, at FROM moderation WHERE stream IS NULL AND "

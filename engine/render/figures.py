@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from engine.world.contribution import Contribution
+from engine.world.contribution import Contribution, door_named
 from engine.world.layout import FIGURE_ASPECT
 from engine.world.typeset import default_font
 
@@ -29,7 +29,19 @@ def figure(contribution: Contribution) -> np.ndarray | None:
         picture = waveform(contribution.clip.envelope)
     else:
         return None
-    return titled(picture, contribution.name.rsplit(".", 1)[0])
+    return titled(picture, title_of(contribution))
+
+
+def title_of(contribution: Contribution) -> str:
+    """A figure's title: a data file's name; a sound's author, or the name it was dropped
+    with, or "un son" (a phone's recording has no name of its own), and its length."""
+    stem = contribution.name.rsplit(".", 1)[0]
+    if contribution.kind != "sound" or contribution.clip is None:
+        return stem
+    named = contribution.tags.author or ("" if door_named(contribution.name) else stem)
+    seconds = round(contribution.clip.seconds)
+    length = f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d}"
+    return f"{named or 'un son'} · {length}"
 
 
 def fitted_title(title: str) -> tuple[str, ImageFont.FreeTypeFont]:

@@ -31,15 +31,19 @@ class FrameTarget:
         return np.frombuffer(data, dtype=np.uint8).reshape(self.size[1], self.size[0], 4)[::-1]
 
     def save_png(self, path: Path) -> None:
-        """Write the frame atomically so a viewer never sees half a file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        Image.fromarray(self.pixels()[:, :, :3]).save(partial, format="PNG")
-        os.replace(partial, path)
+        save_png(self.pixels(), path)
 
     def release(self) -> None:
         self.fbo.release()
         self.texture.release()
+
+
+def save_png(pixels: np.ndarray, path: Path) -> None:
+    """Write a frame's pixels atomically, so a viewer never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    Image.fromarray(np.ascontiguousarray(pixels[:, :, :3])).save(partial, format="PNG")
+    os.replace(partial, path)
 
 
 class Surface(Protocol):

@@ -1,22 +1,28 @@
-"""The web's way into intake: an upload becomes an inbox file, like a dropped one.
+"""The web's way into intake: an upload is received, then decoded like a dropped file.
 
-The bytes are staged under a dot-name (which the watcher ignores), its tags written as a
-sidecar, then the file is renamed to a name of ours with the suffix its content says.
-Intake takes it as any file (at once: it is whole when renamed in), in its decoder
-workers with its caps, and journals it; the
-door answers once the journal has its fate. So the participant's "received" means
-archived and journaled, and a refusal is intake's own reason.
+Receiving: the bytes are staged under a dot-name in the inbox (which the watcher ignores)
+as they stream, synced, linked into the archive under their hash, then renamed into the
+inbox under a name of ours beside a sidecar of tags; the door journals a *receipt* and
+only then answers `202`. So an acknowledged upload survives `kill -9`: its bytes are
+archived, the journal knows it, and the inbox holds it for intake (a restart takes it).
+
+Decoding comes behind the answer, in intake's workers with their caps, like any inbox
+file; what it becomes (shown, pending, refused with a reason) is journaled for that
+inbox name, where the participant's page reads it. How much waits to be decoded is
+bounded by a disk budget, never by a count of uploads.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import logging
 import os
 import re
 import secrets
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,67 +30,96 @@ from pathlib import Path
 from typing import Any
 
 from engine.control.strokes import stroke_svg
-from engine.journal.archive import sync_folder
-from engine.journal.journal import Entry, Journal
-from engine.web.french import for_participant
+from engine.journal.archive import Archive, digest_file, sync_folder
+from engine.journal.journal import Journal
+from engine.web.sniff import kind_of
 from engine.web.uploads import Upload, WebRefusal
 
 log = logging.getLogger(__name__)
 STAGED = re.compile(r"^\.web-[0-9a-f]{24}(\.[a-z0-9]+\.json)?\.part$")  # bytes, or a sidecar
-POLL_SECONDS = 0.25  # a safety net under the intake's word
+RECEIVED = re.compile(r"^web-[0-9a-f]{24}\.[a-z0-9]+$")
+DISK_RESERVE = 256 << 20  # bytes always left free on the data disk
+RECEIVERS = 32  # uploads synced and journaled at once: each mostly waits on the disk
+SUFFIXES = {"text": ".txt", "keywords": ".mots", "strokes": ".svg"}
+KINDS = {"text": "text", "keywords": "keywords", "strokes": "drawing"}
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """What became of an upload: its id and state, or a refusal's reason."""
+class Receipt:
+    """An upload archived and journaled, waiting to be decoded."""
 
-    id: str = ""
-    state: str = ""
-    refusal: str = ""
+    id: str
+    kind: str
     duplicate: bool = False
 
-    def public(self) -> dict[str, Any]:
-        if self.refusal:
-            return {"error": self.refusal}
-        return {"id": self.id, "state": self.state, **({"duplicate": True}
-                                                        if self.duplicate else {})}
+    def public(self, premoderation: bool) -> dict[str, Any]:
+        return {"id": self.id, "state": "received", "kind": self.kind,
+                "moderated": premoderation, **({"duplicate": True} if self.duplicate else {})}
+
+
+class Budget:
+    """The disk an upload may still fill while it streams; 503 once the door's is spent."""
+
+    def __init__(self, door: Door) -> None:
+        self.door = door
+        self.spent = 0
+
+    def spend(self, size: int) -> None:
+        with self.door.lock:
+            if self.door.room() < size:
+                raise self.door.full()
+            self.door.streaming += size
+        self.spent += size
 
 
 class Door:
-    """Stages uploads in the inbox and waits for intake's verdict; at most `room` at once."""
+    """Receives uploads into the inbox and the journal, then hands them to intake."""
 
-    def __init__(self, inbox: Path, journal: Journal, premoderation: bool, room: int,
-                 wait: float, hand: Callable[[Path], None] = lambda path: None) -> None:
+    def __init__(self, inbox: Path, archive: Archive, journal: Journal, premoderation: bool,
+                 budget_bytes: int, hand: Callable[[Path], None] = lambda path: None) -> None:
         self.inbox = inbox
-        self.hand_over = hand
+        self.archive = archive
         self.journal = journal
         self.premoderation = premoderation
-        self.room = room
-        self.wait = wait
-        self.waiting: dict[str, asyncio.Event] = {}
-        self.loop: asyncio.AbstractEventLoop | None = None
+        self.budget = budget_bytes
+        self.hand_over = hand
         self.lock = threading.Lock()
-        self.busy = 0  # uploads in progress; only the web thread's loop changes it
+        self.streaming = 0                # bytes of uploads being read now
+        self.waiting: dict[str, int] = {}  # inbox name -> bytes, until intake took it
+        self.receivers: concurrent.futures.ThreadPoolExecutor | None = None
 
-    def open(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Remove staged files a crash left (never acknowledged), and start listening."""
-        self.loop = loop
+    def open(self) -> None:
+        """Remove what a crash left staged (never acknowledged), and count what waits."""
+        self.receivers = concurrent.futures.ThreadPoolExecutor(RECEIVERS, "door")
         self.inbox.mkdir(parents=True, exist_ok=True)
-        for leftover in self.inbox.iterdir():
-            if STAGED.match(leftover.name):
-                leftover.unlink(missing_ok=True)
+        for found in self.inbox.iterdir():
+            if STAGED.match(found.name):
+                found.unlink(missing_ok=True)
+            elif RECEIVED.match(found.name):
+                with contextlib.suppress(OSError):
+                    self.waiting[found.name] = found.stat().st_size
+
+    def room(self) -> int:
+        """Bytes an upload may still take: the budget left, and the disk's free space
+        above its reserve (the lock is held)."""
+        left = self.budget - self.streaming - sum(self.waiting.values())
+        free = shutil.disk_usage(self.inbox).free - DISK_RESERVE
+        return min(left, free)
+
+    @staticmethod
+    def full() -> WebRefusal:
+        return WebRefusal(503, "La carte a reçu beaucoup d'un coup : réessayez dans une "
+                               "minute.", retry_after=30)
 
     @contextlib.contextmanager
-    def turn(self) -> Iterator[None]:
-        """One upload in progress (read or waiting); 503 when `room` are already."""
-        if self.busy >= self.room:
-            raise WebRefusal(503, "La carte reçoit beaucoup en ce moment ; réessayez dans "
-                                  "quelques secondes.", retry_after=5)
-        self.busy += 1
+    def receiving(self) -> Iterator[Budget]:
+        """One upload streaming: its bytes count against the budget until received."""
+        budget = Budget(self)
         try:
-            yield
+            yield budget
         finally:
-            self.busy -= 1
+            with self.lock:
+                self.streaming -= budget.spent
 
     def stage(self) -> tuple[str, Path]:
         """A fresh name for one upload, and where its bytes are staged."""
@@ -94,30 +129,48 @@ class Door:
     def told(self, source: str) -> None:
         """Intake looked at inbox file `source` (called from an intake thread)."""
         with self.lock:
-            event = self.waiting.get(source)
-        if event is not None and self.loop is not None:
-            with contextlib.suppress(RuntimeError):  # the server stopped meanwhile
-                self.loop.call_soon_threadsafe(event.set)
+            if source in self.waiting and not (self.inbox / source).exists():
+                del self.waiting[source]
 
-    async def hand(self, name: str, staged: Path, upload: Upload, origin: str) -> Verdict:
-        """Put the upload in the inbox and wait for the journal to say what it became."""
-        suffix = {"text": ".txt", "keywords": ".mots", "strokes": ".svg"}.get(upload.kind,
-                                                                            upload.suffix)
-        if upload.kind == "strokes":
-            staged.write_text(stroke_svg(*upload.strokes), encoding="utf-8")
-        elif upload.kind in ("text", "keywords"):
-            staged.write_text(upload.text, encoding="utf-8")
+    def close(self) -> None:
+        if self.receivers is not None:
+            self.receivers.shutdown(wait=True)
+            self.receivers = None
+
+    async def received(self, name: str, staged: Path, upload: Upload, origin: str) -> Receipt:
+        """`receive`, on the door's own threads (many at once: they wait on the disk)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self.receivers, self.receive, name, staged, upload, origin)
+
+    def receive(self, name: str, staged: Path, upload: Upload, origin: str) -> Receipt:
+        """Archive, place and journal one staged upload (blocking: run on a thread);
+        intake decodes it from the inbox once handed over."""
+        suffix = SUFFIXES.get(upload.kind, upload.suffix)
+        kind = KINDS.get(upload.kind) or kind_of(suffix)
+        if upload.kind in SUFFIXES:
+            body = stroke_svg(*upload.strokes) if upload.kind == "strokes" else upload.text
+            with open(staged, "w", encoding="utf-8") as out:
+                out.write(body)
+                out.flush()
+                os.fsync(out.fileno())
+        else:
+            with open(staged, "rb") as written:
+                os.fsync(written.fileno())
         source = f"web-{name}{suffix}"
-        event = asyncio.Event()
+        size = staged.stat().st_size
+        sha = digest_file(staged, size)
+        id = sha[:16]
+        duplicate = self.journal.accepted(id) is not None or \
+            self.journal.receipt(id) is not None
+        stored = self.archive.store(staged, sha, link=True)
+        self._place(staged, source, self._sidecar(upload))
         with self.lock:
-            self.waiting[source] = event
-        try:
-            log.info("web: a %s from %s, as %s", upload.kind, origin, source)
-            await asyncio.to_thread(self._place, staged, source, self._sidecar(upload))
-            return await self._verdict(source, event)
-        finally:
-            with self.lock:
-                self.waiting.pop(source, None)
+            self.waiting[source] = size
+        self.journal.receive(source, id, kind, str(stored.relative_to(
+            self.archive.folder.parent)))
+        log.info("web: a %s from %s, received as %s (%s)", kind, origin, source, id)
+        self.hand_over(self.inbox / source)
+        return Receipt(id, kind, duplicate)
 
     def _sidecar(self, upload: Upload) -> dict[str, Any]:
         # No author unless the participant gave one: an address is not a name, and the
@@ -137,26 +190,3 @@ class Door:
         os.replace(partial, sidecar)  # the sidecar first, so intake takes both together
         os.replace(staged, self.inbox / source)
         sync_folder(self.inbox)
-        self.hand_over(self.inbox / source)
-
-    async def _verdict(self, source: str, event: asyncio.Event) -> Verdict:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.wait
-        while loop.time() < deadline:
-            entry = await asyncio.to_thread(self.journal.latest, source)
-            if entry is not None:
-                return await asyncio.to_thread(self._of, entry)
-            event.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), POLL_SECONDS)
-        log.warning("web: %s not yet taken after %g s; answered busy", source, self.wait)
-        raise WebRefusal(503, "La carte est très occupée ; votre envoi sera peut-être pris. "
-                              "Réessayez dans un instant.", retry_after=10)
-
-    def _of(self, entry: Entry) -> Verdict:
-        if entry.state == "refused":
-            return Verdict(refusal=for_participant(entry.reason))
-        if entry.state == "duplicate":
-            taken = self.journal.accepted(entry.id)
-            return Verdict(entry.id, taken.state if taken else "shown", duplicate=True)
-        return Verdict(entry.id, entry.state)

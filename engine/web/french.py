@@ -23,6 +23,8 @@ REASONS: tuple[tuple[str, str], ...] = (
     (r"no sound track|sound is empty", "Aucun son n'a été entendu dans cet enregistrement."),
     (r"drawing holds no visible|no size and no shapes", "Le dessin est vide : tracez quelque "
                                                         "chose avec le doigt."),
+    (r"elements; simplify", "Le dessin a trop de traits ; simplifiez-le ou envoyez-le en "
+                            "deux fois."),
     (r"encoding|NUL bytes", "Ce texte n'a pas pu être lu ; écrivez-le directement ici."),
 )
 
@@ -33,3 +35,14 @@ def for_participant(reason: str) -> str:
         if re.search(pattern, reason):
             return french
     return "Cette contribution n'a pas pu être prise par la carte ; réessayez autrement."
+
+
+def for_moderator(state: str, reason: str, id: str) -> str:
+    """Why an entry is as it is, in the console's words (French), whatever intake said."""
+    if state == "refused":
+        return for_participant(reason)
+    if state == "duplicate":
+        return f"Doublon : même contenu que {id}, déjà reçu ; gardé une fois."
+    if reason:  # what decoding left out of a file it took
+        return "Lu en partie : la fin du fichier est abîmée, le début est gardé."
+    return ""

@@ -23,14 +23,17 @@ from aiohttp import web
 
 from engine.config import Config
 from engine.control.commands import Moderate, SetParam, SwitchScene
+from engine.control.connections import ConnectionGate
 from engine.control.routes import TRANSPORT_PARAMS
 from engine.journal.cache import PayloadCache
-from engine.journal.journal import Journal
+from engine.journal.journal import Entry, Journal
 from engine.web.board import Board
 from engine.web.door import Door
+from engine.web.french import for_moderator, for_participant
 from engine.web.guard import COOKIE, CSRF_HEADER, Moderators, Pace
-from engine.web.thumbnails import jpeg, thumbnail
+from engine.web.thumbnails import PICTURE, THUMB, jpeg, thumbnail
 from engine.web.uploads import WebRefusal, read_upload
+from engine.world.contribution import ENVELOPE_SECONDS, door_named
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +48,14 @@ ASSETS = {"participer.js": "text/javascript", "moderation.js": "text/javascript"
 ID = re.compile(r"^[0-9a-f]{16}$")
 STATES = {"approve": "shown", "reject": "rejected", "hide": "hidden", "show": "shown",
           "pin": "pinned", "unpin": "shown"}
-RECENT = 60
+LISTED = ("pending", "shown", "pinned", "hidden", "rejected", "refused", "duplicate")
+PAGE, MAX_PAGE = 50, 200
 PREVIEW_SIZE = 640
+MEDIA = {".opus": "audio/webm", ".webm": "video/webm", ".m4a": "audio/mp4",
+         ".ogg": "audio/ogg", ".oga": "audio/ogg", ".wav": "audio/wav", ".mp3": "audio/mpeg",
+         ".flac": "audio/flac", ".mp4": "video/mp4", ".m4v": "video/mp4",
+         ".mov": "video/quicktime", ".aif": "audio/aiff", ".aiff": "audio/aiff"}
+KEPT = "private, max-age=86400"  # a contribution's media never change (named by content)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -69,12 +78,19 @@ async def guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = refusal(refused.status, refused.reason, refused.retry_after)
     except web.HTTPException as error:
         response = refusal(error.status, {404: "Cette page n'existe pas.",
-                                          405: "Méthode non permise."}.get(
+                                          405: "Méthode non permise.",
+                                          413: "C'est trop lourd pour la carte."}.get(
                                               error.status, "Requête refusée."))
+    except ConnectionError as gone:  # the client went away mid-request: one line, no trace
+        log.info("web: %s left during %s %s (%s)", request.remote, request.method,
+                 request.path, gone or type(gone).__name__)
+        raise
     except Exception:
         log.exception("web: unexpected error on %s %s", request.method, request.path)
         response = refusal(500, "Un problème est survenu ; réessayez dans un instant.")
-    response.headers.update(HEADERS)
+    for key, value in HEADERS.items():
+        if key != "Cache-Control" or key not in response.headers:
+            response.headers[key] = value
     return response
 
 
@@ -90,6 +106,7 @@ class Site:
     pace: Pace
     logins: Pace
     cache: PayloadCache
+    gate: ConnectionGate
 
     # -- participants ---------------------------------------------------------------------
 
@@ -115,25 +132,47 @@ class Site:
         if wait:
             raise WebRefusal(429, f"Vous envoyez beaucoup : attendez {wait} s avant le "
                                   "prochain envoi.", retry_after=wait)
-        with self.door.turn():
-            name, staged = self.door.stage()
-            upload = await read_upload(request, staged, self.config.web.max_upload_mb << 20)
-            verdict = await self.door.hand(name, staged, upload, f"web {client}")
-        if verdict.refusal:
-            return refusal(422, verdict.refusal)
-        return web.json_response(verdict.public(), status=202)
+        name, staged = self.door.stage()
+        with self.door.receiving() as budget:
+            with self.gate.reading(request):
+                upload = await read_upload(request, staged, self.config.web.max_upload_mb << 20,
+                                           budget.spend)
+            try:
+                receipt = await self.door.received(name, staged, upload, f"web {client}")
+            except OSError as error:
+                staged.unlink(missing_ok=True)
+                log.error("web: an upload from %s not received: %s", client, error)
+                raise self.door.full() from error
+        return web.json_response(receipt.public(self.config.web.premoderation), status=202)
 
     async def contribution(self, request: web.Request) -> web.Response:
+        """What became of an upload: received (being read), then its state on the carte,
+        or refused with the reason in French."""
         id = request.match_info["id"]
-        entry = await asyncio.to_thread(self.journal.accepted, id) if ID.match(id) else None
-        if entry is None:
+        answer = await asyncio.to_thread(self._fate, id) if ID.match(id) else None
+        if answer is None:
             raise WebRefusal(404, "Aucune contribution de ce numéro.")
-        answer: dict[str, Any] = {"id": id, "state": entry.state, "kind": entry.kind,
-                                  "on_carte": entry.state in ("shown", "pinned")
-                                  and self.board.on_carte(id)}
-        if entry.state == "rejected":
-            answer["reason"] = await asyncio.to_thread(self.journal.moderation_reason, id)
         return json_answer(answer)
+
+    def _fate(self, id: str) -> dict[str, Any] | None:
+        journal = self.journal
+        entry = journal.accepted(id)
+        if entry is not None:
+            answer: dict[str, Any] = {"id": id, "state": entry.state, "kind": entry.kind,
+                                      "on_carte": entry.state in ("shown", "pinned")
+                                      and self.board.on_carte(id)}
+            if entry.state == "rejected":
+                answer["reason"] = journal.moderation_reason(id)
+            return answer
+        receipt = journal.receipt(id)
+        if receipt is None:
+            return None
+        source, kind = receipt
+        fate = journal.latest(source)
+        if fate is None:
+            return {"id": id, "state": "received", "kind": kind, "on_carte": False}
+        return {"id": id, "state": "refused", "kind": fate.kind or kind, "on_carte": False,
+                "reason": for_participant(fate.reason)}
 
     # -- moderators -----------------------------------------------------------------------
 
@@ -188,26 +227,73 @@ class Site:
         return web.Response(text=text, content_type="application/json")
 
     async def arrivals(self, request: web.Request) -> web.Response:
+        """A page of the journal for the console: `state=pending` is the queue, oldest
+        first; other states (comma separated; all when absent) newest first. `next`,
+        passed back as `after=`, continues the list; `count` is how many in all."""
         self.moderator(request, changes=False)
-        entries = await asyncio.to_thread(self.journal.recent, RECENT)
+        query = request.query
+        states = tuple(s for s in query.get("state", "").split(",") if s)
+        after, limit = query.get("after", ""), query.get("limit", str(PAGE))
+        if set(states) - set(LISTED) or not (after.isdigit() or after == "") or \
+                not limit.isdigit():
+            raise WebRefusal(400, "Attendu : state parmi " + ", ".join(LISTED) +
+                                  ", after et limit en nombres.")
+        count = min(max(int(limit), 1), MAX_PAGE)
+        entries, total = await asyncio.to_thread(
+            self.journal.page, states, int(after) if after else None, count + 1,
+            states == ("pending",))
+        listed = await asyncio.to_thread(lambda: [self._listed(e) for e in entries[:count]])
         board = self.board
         return json_answer({
-            "arrivals": [{"id": e.id, "seq": e.seq, "kind": e.kind, "state": e.state,
-                          "name": e.name, "source": e.source, "reason": e.reason,
-                          "tags": e.tags, "at": e.at,
-                          "on_carte": board.on_carte(e.id)} for e in entries],
+            "arrivals": listed, "count": total,
+            "next": str(entries[count - 1].seq) if len(entries) > count else None,
+            "reading": await asyncio.to_thread(self.journal.unread),
             "scenes": list(board.scenes), "blackout": board.blackout,
             "status": {k: board.status.get(k) for k in ("fps", "frame_ms", "scene",
                                                          "contributions", "queues",
                                                          "problems", "refused")}})
 
+    def _listed(self, entry: Entry) -> dict[str, Any]:
+        """One entry as the console shows it: what it is, its words, why it is so."""
+        found: dict[str, Any] = {
+            "id": entry.id, "seq": entry.seq, "kind": entry.kind, "state": entry.state,
+            "name": "" if door_named(entry.name) else entry.name,
+            "tags": entry.tags, "at": entry.at, "on_carte": self.board.on_carte(entry.id),
+            "reason": (self.journal.moderation_reason(entry.id) or "Refusée par un modérateur.")
+            if entry.state == "rejected" else for_moderator(entry.state, entry.reason,
+                                                            entry.id)}
+        if entry.state not in ("refused", "duplicate"):
+            meta = self.cache.meta(entry.id) or {}
+            if entry.kind in ("text", "keywords"):
+                found["text"] = meta.get("text", "")
+            clip = meta.get("clip") or {}
+            if clip.get("envelope"):
+                found["seconds"] = round(len(clip["envelope"]) * ENVELOPE_SECONDS, 1)
+        return found
+
     async def thumb(self, request: web.Request) -> web.Response:
+        """A picture of a contribution, `?size=` 160 (default) or 480 px, as JPEG (made
+        here, so a photo the browser cannot show, HEIC, shows too)."""
         self.moderator(request, changes=False)
         id = request.match_info["id"]
-        data = await asyncio.to_thread(thumbnail, self.cache, id) if ID.match(id) else None
+        size = PICTURE if request.query.get("size") == str(PICTURE) else THUMB
+        data = await asyncio.to_thread(thumbnail, self.cache, id, size) \
+            if ID.match(id) else None
         if data is None:
             raise WebRefusal(404, "Pas d'image pour cette contribution.")
-        return web.Response(body=data, content_type="image/jpeg")
+        return web.Response(body=data, content_type="image/jpeg",
+                            headers={"Cache-Control": KEPT})
+
+    async def media(self, request: web.Request) -> web.StreamResponse:
+        """A sound or a film as it was sent (from the archive), for the console's player."""
+        self.moderator(request, changes=False)
+        id = request.match_info["id"]
+        entry = await asyncio.to_thread(self.journal.accepted, id) if ID.match(id) else None
+        path = self.config.paths.data / entry.archive if entry is not None else None
+        if path is None or path.suffix.lower() not in MEDIA or not path.is_file():
+            raise WebRefusal(404, "Pas de son ni de film pour cette contribution.")
+        return web.FileResponse(path, headers={"Content-Type": MEDIA[path.suffix.lower()],
+                                               "Cache-Control": KEPT})
 
     async def preview(self, request: web.Request) -> web.Response:
         self.moderator(request, changes=False)
@@ -285,7 +371,12 @@ def login_page(message: str, status: int = 200) -> web.Response:
 
 
 def build_app(site: Site) -> web.Application:
-    app = web.Application(middlewares=[guarded], client_max_size=64 * 1024)
+    @web.middleware
+    async def handling(request: web.Request, handler: Handler) -> web.StreamResponse:
+        with site.gate.handling(request):
+            return await handler(request)
+
+    app = web.Application(middlewares=[handling, guarded], client_max_size=64 * 1024)
     app.add_routes([
         web.get("/", site.participant_page),
         web.get("/assets/{name}", site.assets),
@@ -295,6 +386,7 @@ def build_app(site: Site) -> web.Application:
         web.post("/api/moderation", site.moderate),
         web.get("/api/moderation/arrivals", site.arrivals),
         web.get("/api/moderation/thumbnail/{id}", site.thumb),
+        web.get("/api/moderation/media/{id}", site.media),
         web.get("/api/moderation/preview", site.preview),
         web.get("/moderation", site.console),
         web.post("/moderation/login", site.login),

@@ -9,13 +9,19 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import resource
+import socket
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.multipart import BadContentDispositionHeader, BadContentDispositionParam
 
 from engine.config import Config
+from engine.control.connections import ConnectionGate, GatedSite
+from engine.journal.archive import Archive
 from engine.journal.cache import PayloadCache
 from engine.journal.journal import Journal
 from engine.web.board import Board
@@ -25,6 +31,28 @@ from engine.web.routes import Site, build_app
 
 log = logging.getLogger(__name__)
 LOGINS_PER_MINUTE = 10.0
+FILES = 8192  # open files wanted: a plenary's phones, each a connection and a staged file
+
+
+class OneLine(logging.Filter):
+    """aiohttp's own reports of what a client sent wrong (a 70 KB request line, a
+    connection reset) as one line, without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.msg = "web: a client's request was refused: %s"
+            record.args = (" ".join(str(error).split())[:200] or type(error).__name__,)
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.exc_info = record.exc_text = None
+        return True
+
+
+logging.getLogger("aiohttp.server").addFilter(OneLine())
+# A malformed part header is answered 400 already; aiohttp would also print it, raw (a
+# visitor's bytes on the terminal, past the log's escaping), as a warning.
+for bad in (BadContentDispositionHeader, BadContentDispositionParam):
+    warnings.filterwarnings("ignore", category=bad)
 
 
 class WebBindError(Exception):
@@ -43,12 +71,16 @@ class WebServer:
                  hand: Callable[[Path], None]) -> None:
         web_config = config.web
         self.config = config
-        self.door = Door(config.paths.inbox, journal, web_config.premoderation,
-                         web_config.queue, web_config.answer_seconds, hand)
+        self.door = Door(config.paths.inbox, Archive(config.paths.data / "archive"), journal,
+                         web_config.premoderation, web_config.staging_mb << 20, hand)
+        self.gate = ConnectionGate(web_config.connections_per_address,
+                                   web_config.header_seconds, web_config.min_rate_kb * 1024,
+                                   "web")
         self.site = Site(config, journal, self.door, board,
                          Moderators(web_config.moderator_token),
                          Pace(web_config.uploads_per_minute, web_config.burst),
-                         Pace(LOGINS_PER_MINUTE, 5), PayloadCache(config.paths.data / "cache"))
+                         Pace(LOGINS_PER_MINUTE, 5), PayloadCache(config.paths.data / "cache"),
+                         self.gate)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.thread: threading.Thread | None = None
         self.runner: web.AppRunner | None = None
@@ -95,23 +127,23 @@ class WebServer:
 
     async def _open(self) -> None:
         host, port = self.config.web.host, self.config.web.port
-        self.door.open(asyncio.get_running_loop())
+        self.door.open()
+        more_files()
         self.runner = web.AppRunner(build_app(self.site), access_log=None,
-                                    handle_signals=False)
+                                    handle_signals=False, shutdown_timeout=1.0)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, host, port, backlog=256)
         try:
-            await site.start()
+            sock = listening(host, port)
         except OSError as error:
             raise bind_error(host, port, error) from error
-        sockets = [s for s in (self.runner.addresses or [])]
-        if sockets:
-            self.port = sockets[0][1]
+        await GatedSite(self.runner, sock, self.gate).start()
+        self.port = sock.getsockname()[1]
 
     async def _close(self) -> None:
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None
+        self.door.close()
 
     def stop(self) -> None:
         """Stop serving and join the thread (safe when not started)."""
@@ -120,6 +152,31 @@ class WebServer:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
         self.thread = None
+
+
+def listening(host: str, port: int) -> socket.socket:
+    """A listening TCP socket for the door (IPv4 or IPv6, as `host` says)."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM,
+                                                         flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(256)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+def more_files() -> None:
+    """Raise this process's open-file limit toward `FILES` where the system allows: the
+    usual 1024 is a few hundred phones uploading at once."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = FILES if hard == resource.RLIM_INFINITY else min(FILES, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def bind_error(host: str, port: int, error: OSError) -> WebBindError:

@@ -39,3 +39,12 @@ def suffix_of(head: bytes, declared: str = "") -> str | None:
     if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
         return ".mp3"
     return None
+
+
+def kind_of(suffix: str) -> str:
+    """What an upload is taken to be before it is decoded (decoding may say otherwise)."""
+    if suffix in (".wav", ".m4a", ".opus", ".ogg", ".flac", ".mp3"):
+        return "sound"
+    if suffix in (".mp4", ".webm"):
+        return "video"
+    return "animation" if suffix == ".gif" else "image"

@@ -9,7 +9,8 @@ from PIL import Image
 
 from engine.journal.cache import PayloadCache
 
-THUMB = 160
+THUMB = 160    # a card's corner
+PICTURE = 480  # a card's picture, read at a glance
 
 
 def jpeg(pixels: np.ndarray, size: int) -> bytes:
@@ -21,11 +22,11 @@ def jpeg(pixels: np.ndarray, size: int) -> bytes:
     return out.getvalue()
 
 
-def thumbnail(cache: PayloadCache, id: str) -> bytes | None:
+def thumbnail(cache: PayloadCache, id: str, size: int = THUMB) -> bytes | None:
     """A picture, drawing, animation or video's first frame; None for the others."""
     stored = cache.load(id)
     if stored is None:
         return None
     pixels = stored.pixels if stored.pixels is not None else (
         stored.frames[0] if stored.frames is not None and len(stored.frames) else None)
-    return None if pixels is None else jpeg(pixels, THUMB)
+    return None if pixels is None else jpeg(pixels, size)

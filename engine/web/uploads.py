@@ -1,13 +1,14 @@
 """One contribution read from a `multipart/form-data` body, within caps while it streams.
 
 The file part goes straight to a staging file in chunks; the whole body is never held,
-and the request is answered 413 as soon as it passes the cap.
+and the request is answered 413 as soon as it passes the cap (503 when the door's disk
+budget is spent). Whatever a client sends, the answer is a 4xx with a reason in French.
 """
 
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,12 @@ from aiohttp import BodyPartReader, web
 from engine.web.sniff import HEAD, suffix_of
 from engine.world.contribution import Point
 
-CHUNK = 64 * 1024
+CHUNK = 256 * 1024  # few, large reads: each one waits its turn for the interpreter
 FIELD_BYTES = 64 * 1024     # a text field; the text itself is capped by intake
 STROKES_BYTES = 512 * 1024  # a drawing's JSON
 MAX_STROKES = 200
-MAX_POINTS = 20_000
+MAX_POINTS = 10_000  # a finger drawing has a few hundred; the SVG decoder takes 20,000 lines
+MAX_DEPTH = 3  # strokes, points, numbers
 TAG_FIELDS = ("theme", "sequence", "parcours", "author")
 KINDS = ("text", "keywords", "file", "strokes")
 
@@ -52,7 +54,10 @@ def too_large(cap: int) -> WebRefusal:
                            "Essayez une photo plus petite ou un son plus court.")
 
 
-async def read_upload(request: web.Request, staged: Path, cap: int) -> Upload:
+Spend = Callable[[int], None]  # counts bytes against the door's disk budget (or 503)
+
+
+async def read_upload(request: web.Request, staged: Path, cap: int, spend: Spend) -> Upload:
     """Read the form; a file part is written to `staged` (removed again on a refusal)."""
     declared = request.content_length
     if declared is not None and declared > cap + FIELD_BYTES:
@@ -66,14 +71,19 @@ async def read_upload(request: web.Request, staged: Path, cap: int) -> Upload:
         while (part := await reader.next()) is not None:
             if not isinstance(part, BodyPartReader):
                 raise WebRefusal(400, "Formulaire mal formé.")
-            await _part(part, upload, staged, cap, budget)
-    except WebRefusal:
+            await _part(part, upload, staged, cap, budget, spend)
+    except (WebRefusal, ConnectionError):  # a refusal, or a client gone: said once
         _discard(staged)
         raise
-    except (ValueError, UnicodeDecodeError, AssertionError) as error:
+    except Exception as error:
+        # aiohttp's multipart reader says a malformed body in many ways (a part header
+        # with a line break in a file name, a boundary that never comes…)
         _discard(staged)
         raise WebRefusal(400, "Formulaire mal formé ; rechargez la page et réessayez.") \
             from error
+    except BaseException:  # cancelled with the server
+        _discard(staged)
+        raise
     if not upload.kind:
         raise WebRefusal(400, "Écrivez un texte ou des mots-clés, ou joignez une photo, "
                               "un dessin ou un son.")
@@ -81,14 +91,15 @@ async def read_upload(request: web.Request, staged: Path, cap: int) -> Upload:
 
 
 async def _part(part: BodyPartReader, upload: Upload, staged: Path, cap: int,
-                budget: list[int]) -> None:
+                budget: list[int], spend: Spend) -> None:
     name = part.name or ""
     if name == "file":
         _one_kind(upload, "file")
-        upload.suffix = await _stream(part, staged, cap, budget)
+        upload.suffix = await _stream(part, staged, cap, budget, spend)
         return
     limit = STROKES_BYTES if name == "strokes" else FIELD_BYTES
     data = await _small(part, limit, budget)
+    spend(len(data))
     value = data.decode("utf-8").strip()
     if name in TAG_FIELDS:
         if value:
@@ -125,8 +136,10 @@ async def _small(part: BodyPartReader, limit: int, budget: list[int]) -> bytes:
     return bytes(data)
 
 
-async def _stream(part: BodyPartReader, staged: Path, cap: int, budget: list[int]) -> str:
-    """The file part into `staged`, chunk by chunk; its suffix from its first bytes."""
+async def _stream(part: BodyPartReader, staged: Path, cap: int, budget: list[int],
+                  spend: Spend) -> str:
+    """The file part into `staged`, chunk by chunk; its suffix from its first bytes.
+    (The door syncs it to disk, off this loop.)"""
     size = 0
     head = b""
     with open(staged, "wb") as out:
@@ -135,11 +148,10 @@ async def _stream(part: BodyPartReader, staged: Path, cap: int, budget: list[int
             budget[0] -= len(chunk)
             if size > cap or budget[0] < 0:
                 raise too_large(cap)
+            spend(len(chunk))
             if len(head) < HEAD:
                 head += chunk[:HEAD]
             out.write(chunk)
-        out.flush()
-        os.fsync(out.fileno())
     if size == 0:
         raise WebRefusal(400, "Le fichier est vide.")
     suffix = suffix_of(head, part.headers.get("Content-Type", ""))
@@ -152,6 +164,8 @@ async def _stream(part: BodyPartReader, staged: Path, cap: int, budget: list[int
 def parse_strokes(text: str) -> tuple[tuple[Point, ...], ...]:
     """`[[[x, y, pressure], …], …]` with x, y, pressure in 0..1 (clamped)."""
     drawn = "Le dessin n'a pas pu être lu ; effacez-le et recommencez."
+    if nesting(text) > MAX_DEPTH:
+        raise WebRefusal(400, drawn)
     try:
         value = json.loads(text)
     except ValueError as error:
@@ -167,12 +181,26 @@ def parse_strokes(text: str) -> tuple[tuple[Point, ...], ...]:
         points = tuple(_point(p, drawn) for p in stroke)
         total += len(points)
         if total > MAX_POINTS:
-            raise WebRefusal(413, "Le dessin a trop de points ; simplifiez-le.")
+            raise WebRefusal(413, "Le dessin a plus de " + f"{MAX_POINTS:,}".replace(
+                ",", "\u202f") + " points : simplifiez-le ou envoyez-le en deux fois.")
         if len(points) >= 2:
             strokes.append(points)
     if not strokes:
         raise WebRefusal(400, "Le dessin est vide : tracez quelque chose avec le doigt.")
     return tuple(strokes)
+
+
+def nesting(text: str) -> int:
+    """How deep brackets nest in a JSON text (strings hold none in a drawing), counted
+    before parsing, so a hostile depth never reaches the parser's recursion."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def _point(value: Any, drawn: str) -> Point:

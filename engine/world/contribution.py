@@ -7,12 +7,17 @@ equality so contributions compare by identity of content (`id`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 KINDS = ("text", "keywords", "image", "animation", "video", "sound", "data", "drawing")
 
+# The names the doors give what they put in the inbox (a phone's upload, an OSC text):
+# a person never chose them, so they are never shown as a title.
+DOOR_NAMES = re.compile(r"^(web-[0-9a-f]{24}|osc-\d{8}-\d{6}-\d+-\d+)\.[a-z0-9]+$")
+ENVELOPE_SECONDS = 0.05  # a clip's envelope holds one peak per this many seconds
 Colour = tuple[float, float, float]
 Point = tuple[float, float, float]  # x, y in 0..1 (y down), pressure 0..1
 
@@ -35,7 +40,7 @@ class Clip:
 
     samples: np.ndarray = field(compare=False, repr=False)
     sample_rate: int
-    envelope: tuple[float, ...] = ()  # peak level per 50 ms, 0..1
+    envelope: tuple[float, ...] = ()  # peak level per ENVELOPE_SECONDS, 0..1
     loudness: float | None = None  # EBU R128 integrated loudness of its mono mix, LUFS
 
     @property
@@ -71,6 +76,11 @@ class Contribution:
     series: tuple[tuple[str, tuple[float, ...]], ...] = ()
     strokes: tuple[tuple[Point, ...], ...] = ()
     note: str = ""  # what decoding left out of the file, and why (the journal's reason)
+
+
+def door_named(name: str) -> bool:
+    """Whether `name` was made up by a door, not given by a person."""
+    return DOOR_NAMES.match(name) is not None
 
 
 def light(contribution: Contribution) -> Contribution:

@@ -14,9 +14,7 @@ import numpy as np
 
 from engine.audio.loudness import mono_loudness
 from engine.intake.decode.base import Limits, Refusal, contribution, palette
-from engine.world.contribution import Clip, Contribution
-
-ENVELOPE_SECONDS = 0.05
+from engine.world.contribution import ENVELOPE_SECONDS, Clip, Contribution
 
 
 def decode_sound(path: Path, limits: Limits) -> Contribution:

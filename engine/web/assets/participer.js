@@ -13,10 +13,14 @@
   let sound = null;
 
   const STATES = {
+    received: "Reçu — la carte le lit…",
     pending: "Reçu — en attente d'un modérateur",
-    shown: "Reçu", pinned: "Reçu, mis en avant", hidden: "Retiré de la projection",
-    rejected: "Non retenu par les modérateurs",
+    shown: "Reçu — il arrive sur la carte", pinned: "Reçu, mis en avant",
+    hidden: "Retiré de la projection", rejected: "Non retenu par les modérateurs",
+    refused: "Non pris par la carte",
   };
+  const KEPT = "carte-envois";  // this phone's sends, kept across reloads
+  const FINAL = ["rejected", "refused", "hidden"];
 
   function genre() { return form.querySelector("input[name=genre]:checked").value; }
 
@@ -61,7 +65,9 @@
   canvas.addEventListener("pointermove", (event) => {
     if (!current) return;
     const next = point(event);
-    ink(current[current.length - 1], next);
+    const last = current[current.length - 1];
+    if (Math.hypot(next[0] - last[0], next[1] - last[1]) < 0.004) return;  // same place
+    ink(last, next);
     current.push(next);
   });
   for (const end of ["pointerup", "pointercancel", "lostpointercapture"]) {
@@ -74,15 +80,27 @@
 
   // -- photo ---------------------------------------------------------------------------------
   const preview = document.getElementById("apercu");
+  const photoName = document.getElementById("photo-nom");
+  const UNSEEN = "Photo prête à envoyer (ce navigateur ne sait pas l'afficher ici ; la " +
+                 "carte, elle, la lira).";
+  // A phone's HEIC photo is sent as it is; this browser may not be able to show it.
+  preview.addEventListener("error", () => {
+    if (!photo) return;
+    preview.hidden = true;
+    photoName.textContent = UNSEEN;
+  });
   for (const input of [document.getElementById("prise"), document.getElementById("choix")]) {
     input.addEventListener("change", () => {
       photo = input.files && input.files[0] ? input.files[0] : null;
-      document.getElementById("photo-nom").textContent = photo ? "Photo prête à envoyer." : "";
-      if (photo && photo.type.startsWith("image/")) {
+      preview.hidden = true;
+      if (!photo) { photoName.textContent = ""; return; }
+      const heic = /\.(heic|heif)$/i.test(photo.name) || /hei[cf]/i.test(photo.type);
+      if (photo.type.startsWith("image/") && !heic) {
+        photoName.textContent = "Photo prête à envoyer.";
         preview.src = URL.createObjectURL(photo);
         preview.hidden = false;
       } else {
-        preview.hidden = true;
+        photoName.textContent = heic ? UNSEEN : "Fichier prêt à envoyer : " + photo.name;
       }
     });
   }
@@ -138,38 +156,81 @@
     return data;
   }
 
-  function remember(id, label) {
+  // -- this phone's sends: kept in local storage, followed while the page is open ---------
+  function kept() {
+    try { return JSON.parse(localStorage.getItem(KEPT) || "[]"); } catch (error) { return []; }
+  }
+  function keep(sends) {
+    try { localStorage.setItem(KEPT, JSON.stringify(sends.slice(0, 50))); } catch (error) { /* full */ }
+  }
+  function said(info) {
+    if (info.on_carte) return "Sur la carte !";
+    const words = STATES[info.state] || "Reçu";
+    return info.reason ? words + " : " + info.reason : words;
+  }
+  function show_sent(send) {
     const item = document.createElement("li");
     const what = document.createElement("span");
     const state = document.createElement("span");
-    what.textContent = label + " — ";
+    what.textContent = send.label + " — ";
     state.className = "etat";
+    state.textContent = send.said || STATES.received;
     item.append(what, state);
-    sent.prepend(item);
-    follow(id, state);
+    sent.append(item);
+    if (!send.done) follow(send.id, state);
+  }
+  function remember(id, label) {
+    keep([{ id, label, said: STATES.received, done: false }, ...kept().filter((s) => s.id !== id)]);
+    sent.replaceChildren();
+    kept().forEach(show_sent);
+  }
+  function note(id, words, done) {
+    keep(kept().map((s) => (s.id === id ? { ...s, said: words, done } : s)));
   }
 
+  // Asks until the send is on the carte or decided, backing off (2 s up to 30 s), and
+  // only while the page is seen: a pocketed phone asks again when it is looked at.
   async function follow(id, state) {
-    for (let turn = 0; turn < 200; turn += 1) {
+    let wait = 2000;
+    for (;;) {
+      if (document.visibilityState === "hidden") {
+        await new Promise((resolve) => document.addEventListener("visibilitychange", resolve,
+                                                                 { once: true }));
+      }
       try {
         const answer = await fetch("/api/contributions/" + encodeURIComponent(id));
+        if (answer.status === 404) { state.textContent = "Inconnu de la carte"; note(id, state.textContent, true); return; }
         if (answer.ok) {
           const info = await answer.json();
-          state.textContent = info.on_carte ? "Sur la carte !" : (STATES[info.state] || "Reçu");
-          if (info.state === "rejected" && info.reason) state.textContent += " : " + info.reason;
-          if (info.on_carte || info.state === "rejected") return;
+          const words = said(info);
+          const done = info.on_carte || FINAL.includes(info.state);
+          if (words !== state.textContent) wait = 2000;
+          state.textContent = words;
+          note(id, words, done);
+          if (done) return;
         }
       } catch (error) { /* the Wi-Fi came and went: ask again */ }
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = Math.min(wait * 1.5, 30000);
     }
   }
+  kept().forEach(show_sent);
 
   const LABELS = { text: "Texte", keywords: "Mots-clés", photo: "Photo", strokes: "Dessin",
                    sound: "Son" };
+  function label(kind) {
+    const at = new Date().toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
+    const words = kind === "text" ? document.getElementById("texte").value
+      : kind === "keywords" ? document.getElementById("mots").value : "";
+    const excerpt = words.trim().slice(0, 40);
+    return `${LABELS[kind]} (${at})` + (excerpt ? ` « ${excerpt}${words.trim().length > 40 ? "…" : ""} »` : "");
+  }
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = body();
     const kind = genre();
+    const sending = label(kind);
     if (![...data.keys()].some((k) => ["text", "keywords", "file", "strokes"].includes(k))) {
       say("Écrivez, photographiez, dessinez ou enregistrez d'abord quelque chose.", "erreur");
       return;
@@ -178,12 +239,20 @@
     button.disabled = true;
     say("Envoi en cours…");
     try {
-      const answer = await fetch("/api/contributions", { method: "POST", body: data });
+      let answer = await fetch("/api/contributions", { method: "POST", body: data });
+      // Busy (429, 503): wait as long as the carte says, then send again by itself.
+      for (let turn = 0; turn < 5 && [429, 503].includes(answer.status); turn += 1) {
+        const seconds = Math.min(Number(answer.headers.get("Retry-After")) || 10, 60);
+        say(`La carte reçoit beaucoup : nouvel envoi dans ${seconds} s…`);
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+        say("Envoi en cours…");
+        answer = await fetch("/api/contributions", { method: "POST", body: data });
+      }
       const info = await answer.json();
       if (answer.status === 202) {
-        say(info.state === "pending" ? "Reçu ! Un modérateur va le regarder."
-                                     : "Reçu ! Il arrive sur la carte.", "ok");
-        remember(info.id, LABELS[kind]);
+        say(info.moderated ? "Reçu ! Un modérateur va le regarder."
+                           : "Reçu ! Il arrive sur la carte.", "ok");
+        remember(info.id, sending);
         form.reset();
         show("text");
         strokes = [];
