@@ -22,6 +22,8 @@ Groups (module: figures):
 - replay (bench/replay.py): replay speed at 1280x720 and where the time goes.
 - web (bench/web.py): participants uploading photos while the engine renders.
 - isf (bench/isf.py): a three-pass persistent ISF against a bare moderngl program.
+- cluster (bench/cluster.py): several rooms on three clustered nats-server: drop on one
+  node to drawn on another, throughput, a node catching up, each beside one machine.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from bench.common import Row, table  # noqa: E402
 GROUPS = {"frames": "bench.frames", "live": "bench.live", "osc": "bench.osc",
           "sound": "bench.audio", "start": "bench.startup", "replay": "bench.replay",
           "web": "bench.web", "isf": "bench.isf", "oscquery": "bench.oscquery",
-          "meaning": "bench.meaning"}
+          "meaning": "bench.meaning", "cluster": "bench.cluster"}
 TAIL = 1500
 
 

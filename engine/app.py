@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import fields, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from engine.audio.host import Soundscape
 from engine.audio.images import KEEP
 from engine.audio.options import SoundOptions
 from engine.clock import Clock, Tick
+from engine.cluster.screen import shown as screen_shows
 from engine.config import Config
 from engine.control.link import ControlLink
 from engine.intake.intake import Arrived, Completed, Intake, Message, Moderated, Refused
@@ -46,6 +47,9 @@ from engine.world.camera import VISIT_EM, Camera
 from engine.world.carte import ABSENT, Carte
 from engine.world.contribution import light
 from engine.world.scene import Scene, SceneLibrary
+
+if TYPE_CHECKING:
+    from engine.cluster.link import ClusterLink
 
 log = logging.getLogger(__name__)
 LOG_SECONDS = 30.0
@@ -87,7 +91,7 @@ class Engine:
         self.scene: Scene = scene
         self.leaving: Scene | None = None
         self.transition = (0.0, 0.0, "fondu")  # start, seconds, shader
-        self.carte = Carte.of(config)
+        self.carte = Carte.of(config, screen_shows(config))
         self.camera = Camera(surface.size[0] / surface.size[1])
         # Glyphs are rasterised at the size a visit shows them (mipmaps serve the whole
         # view), so text stays sharp when the view closes in, on a poster too.
@@ -101,7 +105,8 @@ class Engine:
         self.target = FrameTarget(ctx, surface.size)
         self.journal = Journal(config.paths.data / "journal.sqlite")
         self.places = self.journal.places()  # spots of the journal's carte, for restoring
-        self.intake = Intake(config, self.journal)
+        # With several rooms, moderations reach the frame loop in the stream's order
+        self.intake = Intake(config, self.journal, moderation=not config.cluster.enabled)
         self.artist_files = FolderWatch([config.paths.shaders, config.paths.scenes,
                                          config.paths.sound]) if live else None
         self.stopping = threading.Event()
@@ -122,6 +127,12 @@ class Engine:
             self._sound_preset(self.scene)
         self.control = ControlLink(self) if live and config.osc.enabled else None
         self.web = WebLink(self) if live and config.web.enabled else None
+        self.cluster: ClusterLink | None = None
+        if live and config.cluster.enabled:
+            from engine.cluster.link import ClusterLink  # the NATS client only when used
+
+            self.cluster = ClusterLink(self)
+        self.reborn: dict[str, float] = {}  # provisional places taken back: when they came
         self.state_path = config.paths.data / "state.json"
         self.artist_changes = 0
         self.events: list[tuple[float, str, dict[str, Any]]] = []
@@ -148,7 +159,7 @@ class Engine:
             self.intake.start()
         if self.artist_files is not None:
             self.artist_files.start()
-        for door in (self.control, self.web):
+        for door in (self.cluster, self.control, self.web):
             if door is not None:
                 try:
                     door.start()
@@ -196,35 +207,62 @@ class Engine:
 
     def receive(self, message: Message) -> None:
         if isinstance(message, Arrived):
-            contribution = message.contribution
-            # What the journal restores was on the carte long ago: already settled.
-            born = RESTORED_BORN if message.restored else max(self.tick.time, 0.0)
-            spot = self.places.pop(contribution.id, None) if message.restored else None
-            placed = self.carte.add(contribution, born, message.state, spot)
-            if placed is not None:
-                self.compositor.place(placed, self.carte, contribution)
-                if self.audio is not None:
-                    self.audio.contribution(contribution, gesture=not message.restored
-                                            and message.state not in ABSENT)
-                    if message.state in ABSENT:
-                        self.audio.hide(contribution.id)
-                if self.web is not None:
-                    self.web.arrived(contribution, message.state)
-                if not message.restored and message.state not in ABSENT:
-                    self.camera.arrived(placed)
-                    if self.control is not None:
-                        self.control.arrived(contribution)
-                    log.info("arrived: %s (%s) as %s", contribution.name, contribution.kind,
-                             contribution.id)
+            if self.cluster is None:
+                self.arrive(message)
+            elif message.restored:
+                self.arrive(message, provisional=self.cluster.restored(message))
+            else:
+                self.cluster.taken(message)  # placed in the stream's order
         elif isinstance(message, Completed):
             completed = self.carte.complete(light(message.contribution))
             if completed is not None:
                 self.compositor.pictures.complete(completed, message.contribution.frames)
+            elif self.cluster is not None:
+                self.cluster.completed(message.contribution)
         elif isinstance(message, Refused):
             self.refused = self.journal.count("refused")
             self.refused_this_run += 1
         elif isinstance(message, Moderated):
             self.moderate(message.id, message.state)
+
+    def arrive(self, message: Arrived, provisional: bool = False) -> None:
+        """Place a contribution, draw it, let it be heard and visited. A `provisional`
+        place (a room cut off from the others) is taken back by `rewind`; placed again,
+        it arrives without a second visit."""
+        contribution = message.contribution
+        again = self.reborn.pop(contribution.id, None)
+        # What the journal restores was on the carte long ago: already settled.
+        born = RESTORED_BORN if message.restored else \
+            again if again is not None else max(self.tick.time, 0.0)
+        spot = self.places.pop(contribution.id, None) \
+            if message.restored and not provisional else None
+        placed = self.carte.add(contribution, born, message.state, spot, provisional)
+        if placed is None:
+            return
+        self.compositor.place(placed, self.carte, contribution)
+        quiet = message.restored or again is not None
+        absent = contribution.id in self.carte.hidden
+        if self.audio is not None:
+            self.audio.contribution(contribution, gesture=not quiet and not absent)
+            if absent:
+                self.audio.hide(contribution.id)
+        if self.web is not None:
+            self.web.arrived(contribution, message.state)
+        if not quiet and not absent:
+            self.camera.arrived(placed)
+            if self.control is not None:
+                self.control.arrived(contribution)
+            log.info("arrived: %s (%s) as %s%s", contribution.name, contribution.kind,
+                     contribution.id, ", provisionally" if provisional else "")
+
+    def rewind(self) -> None:
+        """Take back the provisional places (see `Carte.rewind`)."""
+        dropped = self.carte.rewind()
+        if dropped:
+            self.reborn.update({p.contribution.id: p.born for p in dropped})
+            self.compositor.forget([p.contribution.id for p in dropped])
+            log.info("%d provisional places taken back, to be placed in the stream's order",
+                     len(dropped))
 
     def moderate(self, id: str, state: str) -> None:
         """Apply a moderation to the picture and the sound (the journal has it already);
@@ -238,7 +276,7 @@ class Engine:
                     self.camera.arrived(placed)
                     self.compositor.approved(id, max(self.tick.time, 0.0))
             if self.audio is not None:
-                (self.audio.hide if state in ABSENT else self.audio.show)(id)
+                (self.audio.hide if id in self.carte.hidden else self.audio.show)(id)
 
     def step(self) -> bool:
         """Draw one frame; False once the window was closed or a stop was requested."""
@@ -320,6 +358,8 @@ class Engine:
                     self.receive(self.intake.messages.get_nowait())
                 except queue.Empty:
                     break
+        if self.cluster is not None:
+            self.cluster.frame(started + budget)
         if self.artist_files is not None:
             self._reload(self.artist_files.drain())
 
@@ -424,7 +464,7 @@ class Engine:
             "frame_ms": percentiles(self.frame_seconds),
             "scene": self.scene_name,
             "contributions": len(self.carte),
-            "hidden": len(self.carte.hidden),
+            "hidden": self.carte.absent(),
             "pinned": len(self.carte.pinned),
             "refused": self.refused,
             "refused_this_run": self.refused_this_run,
@@ -441,6 +481,7 @@ class Engine:
             "audio": self.audio.backend if self.audio is not None else "off",
             "problems": [str(p) for p in self.problems()],
             "memory_mb": memory_mb(),
+            **({"cluster": self.cluster.status()} if self.cluster is not None else {}),
         }
 
     def request_stop(self) -> None:
@@ -459,6 +500,9 @@ class Engine:
         if self.web is not None:
             self.web.stop()
             self.web = None
+        if self.cluster is not None:
+            self.cluster.stop()
+            self.cluster = None
         self.intake.stop()
         self.journal.close()
         if self.artist_files is not None:

@@ -98,6 +98,22 @@ def build_parser() -> argparse.ArgumentParser:
     said = with_config(commands.add_parser("terms", help="each theme's and sector's terms, "
                                            "with their weights and counts"))
     said.add_argument("--json", action="store_true", help="the stable JSON form")
+    cluster = commands.add_parser("cluster", help="several rooms: the backbone's state, "
+                                  "the NATS servers' users")
+    which = cluster.add_subparsers(dest="cluster", required=True)
+    status = with_config(which.add_parser("status", help="the stream, the nodes heard, how "
+                                          "far each has applied it"))
+    status.add_argument("--json", action="store_true", help="as JSON")
+    cue = with_config(which.add_parser("cue", help="blackout, freeze or a scene for every "
+                                       "node, or for one (--node)"))
+    cue.add_argument("what", choices=("blackout", "freeze", "scene"))
+    cue.add_argument("value", help="on or off; for a scene, its name")
+    cue.add_argument("--node", default="", help="only this node (default: every node)")
+    users = which.add_parser("users", help="print the NATS servers' users block "
+                             "(deploy/nats/users.conf): one per node, each publishing "
+                             "only as itself")
+    users.add_argument("nodes", nargs="+", help="every node's [cluster] node name")
+    users.add_argument("--stream", default="carte", help="[cluster] stream (default carte)")
     for state, verb in (("hidden", "hide"), ("shown", "show"), ("pinned", "pin")):
         moderate = with_config(commands.add_parser(verb, help=f"mark a contribution {state}"))
         moderate.add_argument("id", help="contribution id (see `carte list`)")
@@ -119,6 +135,8 @@ def command(args: argparse.Namespace) -> int:
                    logging.CRITICAL if quiet else logging.INFO)
     if args.command == "check":
         return check(args.config)
+    if args.command == "cluster" and args.cluster == "users":
+        return cluster_users(args.nodes, args.stream)
     try:
         config = load_config(args.config)
     except ProblemError as error:
@@ -143,6 +161,10 @@ def command(args: argparse.Namespace) -> int:
             return replay(config, args)
         if args.command == "archive":
             return archive(config, args)
+        if args.command == "cluster" and args.cluster == "cue":
+            return cluster_cue(config, args.what, args.value, args.node)
+        if args.command == "cluster":
+            return cluster_status(config, args.json)
         return moderate(config, args.id, args.state)
     except (ProblemError, OscBindError, WebBindError) as error:
         print(error, file=sys.stderr)
@@ -370,7 +392,8 @@ def listing(config: Config, as_json: bool) -> int:
 
     journal = Journal(config.paths.data / "journal.sqlite")
     try:
-        entries = [entry.public() for entry in journal.entries()]
+        node = config.cluster.node if config.cluster.enabled else ""
+        entries = [entry.public(node) for entry in journal.entries()]
         if as_json:
             carte = journal_carte(config, journal)
             for entry in entries:
@@ -411,6 +434,54 @@ def terms(config: Config, as_json: bool) -> int:
         said = ", ".join(f"{t['term']} ({t['weight']:.2f}, {t['count']})"
                          for t in region["terms"]) or "—"
         print(f"{region['region']} [{region['contributions']}]: {logs.escape(said)}")
+
+
+def cluster_status(config: Config, as_json: bool) -> int:
+    """The backbone and this node's engine; 1 when the backbone cannot be reached."""
+    import json
+
+    from engine.cluster.survey import report, survey
+
+    if not config.cluster.enabled:
+        print(f"{config.source}: [cluster] is off: this machine runs the carte alone",
+              file=sys.stderr)
+        return 1
+    found = survey(config)
+    print(json.dumps(found, ensure_ascii=False, indent=2) if as_json else
+          "\n".join(report(config, found)))
+    return 1 if found["backbone"] else 0
+
+
+def cluster_cue(config: Config, what: str, value: str, node: str) -> int:
+    """A blackout, a freeze or a scene through the stream, for every node or one."""
+    from engine.cluster.survey import send
+    from engine.cluster.wire import Cue
+
+    if not config.cluster.enabled:
+        print(f"{config.source}: [cluster] is off: use OSC or the console", file=sys.stderr)
+        return 1
+    if what != "scene" and value not in ("on", "off"):
+        print(f"{what}: expected on or off, got {logs.escape(value)}", file=sys.stderr)
+        return 2
+    said = send(config, Cue(what, value if what == "scene" else value == "on", None, node,
+                            "command"))
+    if said:
+        print(f"not sent: {said}", file=sys.stderr)
+        return 1
+    print(f"{what} {value} sent to {node or 'every node'}")
+    return 0
+
+
+def cluster_users(nodes: list[str], stream: str) -> int:
+    from engine.cluster.users import users_conf
+    from engine.config import NODE_NAME, STREAM_NAME
+
+    wrong = [n for n in nodes if not NODE_NAME.match(n)]
+    if wrong or not STREAM_NAME.match(stream):
+        print(f"not a node or stream name: {', '.join(wrong) or stream} (lower-case letters, "
+              "digits, _ and -)", file=sys.stderr)
+        return 2
+    print(users_conf(stream, nodes), end="")
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 import types
 import typing
 from dataclasses import dataclass, field, fields
@@ -44,6 +45,10 @@ RETIRED = {("web", "queue"): "uploads are now bounded by [web] staging_mb (disk)
                                       "they are decoded"}
 log = logging.getLogger(__name__)
 AUDIO_BACKENDS = ("auto", "portaudio", "jack", "manual", "offline", "none")
+NODE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")  # one token of a NATS subject
+STREAM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+SERVER_URL = re.compile(r"^(nats|tls)://[^\s/]+:\d{1,5}$")
+STEERING = ("show", "room")
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,26 @@ class EventConfig:
 
 
 @dataclass(frozen=True)
+class ClusterConfig:
+    """Several rooms sharing one carte through NATS JetStream; off, one machine alone.
+    `shows` is what this screen shows (`all`, or `parcours:NAME`, `theme:NAME`,
+    `sequence:NAME`); `steering` is how far this node's own scene switches and transport
+    reach (`show`: every node, `room`: only here)."""
+
+    enabled: bool = False
+    servers: tuple[str, ...] = ("nats://127.0.0.1:4222",)
+    node: str = ""
+    stream: str = "carte"
+    user: str = ""
+    password: str = ""
+    credentials: Path | None = None
+    tls_ca: Path | None = None
+    shows: str = "all"
+    steering: str = "show"
+    replicas: int = 3
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration, plus the file it came from."""
 
@@ -187,6 +212,7 @@ class Config:
     audio: AudioConfig = field(default_factory=AudioConfig)
     intake: IntakeConfig = field(default_factory=IntakeConfig)
     event: EventConfig = field(default_factory=EventConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
     source: Path = Path("config.toml")
 
 
@@ -294,7 +320,10 @@ def _resolve_paths(config: Config, base: Path) -> Config:
                            for f in fields(PathsConfig)})
     font = config.display.font
     display = config.display if font is None else _replace(config.display, font=absolute(font))
-    return _replace(config, paths=paths, display=display)
+    cluster = _replace(config.cluster, **{key: absolute(getattr(config.cluster, key))
+                                          for key in ("credentials", "tls_ca")
+                                          if getattr(config.cluster, key) is not None})
+    return _replace(config, paths=paths, display=display, cluster=cluster)
 
 
 def _replace(obj: Any, **changes: Any) -> Any:
@@ -397,6 +426,7 @@ def _check_values(config: Config, text: str) -> list[Problem]:
     if config.event.language not in LANGUAGES:
         complain("event", "language", f"{config.event.language!r} is not read; expected one "
                  f"of {', '.join(LANGUAGES)}")
+    _check_cluster(config, complain)
     sequences = set(config.event.sequences)
     themes = set(config.event.themes)
     for name, crossing in config.event.parcours.items():
@@ -423,6 +453,56 @@ def _check_web(web: WebConfig, complain: typing.Callable[[str, str, str], None])
                 "bind_retry_seconds"):
         if getattr(web, key) <= 0:
             complain("web", key, "expected a positive number")
+
+
+def shown_part(shows: str, event: EventConfig) -> tuple[str, str] | None:
+    """`[cluster] shows` as (field, name): ("parcours", "savoirs partagés"); None for the
+    whole carte. Raises ValueError naming what is expected."""
+    if shows == "all":
+        return None
+    field_name, _, name = shows.partition(":")
+    choices = {"parcours": tuple(event.parcours), "theme": event.themes,
+               "sequence": event.sequences}
+    if field_name not in choices or name.strip() not in choices[field_name]:
+        known = "; ".join(f"{k}:{'|'.join(v)}" for k, v in choices.items())
+        raise ValueError(f"{shows!r} is not what a screen can show; expected \"all\" or one "
+                         f"of {known}")
+    return field_name, name.strip()
+
+
+def _check_cluster(config: Config, complain: typing.Callable[[str, str, str], None]) -> None:
+    """The backbone's values; checked even while off, so turning it on holds no surprise."""
+    cluster = config.cluster
+    if not STREAM_NAME.match(cluster.stream):
+        complain("cluster", "stream", f"{cluster.stream!r}: expected 1 to 32 letters, digits, "
+                 "_ or - (the same on every node)")
+    for server in cluster.servers:
+        if not SERVER_URL.match(server):
+            complain("cluster", "servers", f"{server!r} is not nats://HOST:PORT or "
+                     "tls://HOST:PORT")
+    if cluster.steering not in STEERING:
+        complain("cluster", "steering", f"{cluster.steering!r}: expected \"show\" (this "
+                 "node's scene and transport reach every node) or \"room\" (only here)")
+    if not 1 <= cluster.replicas <= 5:
+        complain("cluster", "replicas", "expected 1..5 (3 for three servers)")
+    try:
+        shown_part(cluster.shows, config.event)
+    except ValueError as error:
+        complain("cluster", "shows", str(error))
+    for key in ("credentials", "tls_ca"):
+        path = getattr(cluster, key)
+        if path is not None and not path.is_file():
+            complain("cluster", key, f"file {path} does not exist")
+    if not cluster.enabled:
+        return
+    if not NODE_NAME.match(cluster.node):
+        complain("cluster", "node", f"{cluster.node!r}: each machine needs its own name, 1 to "
+                 "32 lower-case letters, digits, _ or - (e.g. \"salle-croisements\")")
+    if not cluster.servers:
+        complain("cluster", "servers", "expected at least one nats://HOST:PORT")
+    if cluster.credentials is None and not (cluster.user and cluster.password):
+        complain("cluster", "user", "the backbone takes no anonymous node: set user and "
+                 "password (or credentials, a NATS .creds file)")
 
 
 def defaults_text(paths: PathsConfig | None = None) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 from engine.steering import Stage
 
 if TYPE_CHECKING:
+    from engine.cluster.link import ClusterLink
     from engine.intake.intake import Intake
     from engine.steering import Steering
     from engine.world.scene import SceneLibrary
@@ -19,6 +20,7 @@ class Show(Stage, Protocol):
     scene_name: str
     scenes: SceneLibrary
     intake: Intake
+    cluster: ClusterLink | None  # several rooms: the backbone, when on
     refused: int  # contributions refused over the event
     artist_changes: int  # artists' file changes taken, so a link knows to rebuild
 

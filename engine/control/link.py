@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from engine.bind import listen
@@ -145,8 +146,14 @@ class ControlLink:
     def status(self) -> Status:
         engine = self.engine
         audio = engine.audio.backend if engine.audio is not None else "off"
-        return Status(round(engine.fps(), 1), len(engine.carte), engine.refused,
-                      engine.intake.messages.qsize(), audio)
+        status = Status(round(engine.fps(), 1), len(engine.carte), engine.refused,
+                        engine.intake.messages.qsize(), audio)
+        if engine.cluster is not None:
+            backbone = engine.cluster.backbone.status
+            status = replace(status, backbone=backbone.state, applied=backbone.applied,
+                             lag=max(0, backbone.last - backbone.applied),
+                             nodes=len(backbone.peers))
+        return status
 
     def arrived(self, contribution: Contribution) -> None:
         self.server.broadcast_arrival(summary(contribution, "shown"))

@@ -53,6 +53,10 @@ class Status:
     refused: int = 0        # every refusal the journal holds, not only this run's
     queue: int = 0          # arrivals waiting to be placed
     audio: str = "off"      # e.g. "running", "off", "failed: no device"
+    backbone: str = "alone"  # several rooms: "joined", "cut off", "connecting"; or alone
+    applied: int = 0        # the last stream sequence this node applied
+    lag: int = 0            # stream messages this node has still to apply
+    nodes: int = 0          # other nodes heard on the backbone
 
 
 # Each `/carte/status/NAME` message: the `Status` field, its OSC type, what it says.
@@ -61,7 +65,12 @@ STATUS_FIELDS = (("fps", "f", "Frames per second drawn."),
                  ("refused", "i", "Contributions refused (files, OSC texts) over the whole "
                                   "event: the journal's count, kept across restarts."),
                  ("queue", "i", "Arrivals waiting to be placed."),
-                 ("audio", "s", "The soundscape's state."))
+                 ("audio", "s", "The soundscape's state."),
+                 ("backbone", "s", "Several rooms: `joined`, `cut off` or `connecting`; "
+                                   "`alone` for one machine."),
+                 ("applied", "i", "Several rooms: the last stream sequence applied here."),
+                 ("lag", "i", "Several rooms: stream messages still to apply here."),
+                 ("nodes", "i", "Several rooms: other nodes heard on the backbone."))
 
 
 TOP = 3  # terms in a theme's `top`

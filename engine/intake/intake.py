@@ -27,11 +27,19 @@ from pathlib import Path
 from engine.config import Config
 from engine.intake.decode import VIDEO_SUFFIXES, Limits, Refusal
 from engine.intake.inbox import Dropped, InboxWatcher, is_temporary
-from engine.intake.tags import combine, from_folders, is_sidecar, read_sidecar, sidecar_of
+from engine.intake.tags import (
+    combine,
+    from_folders,
+    from_values,
+    is_sidecar,
+    read_sidecar,
+    sidecar_of,
+)
 from engine.intake.workers import Abandoned, DecoderWorker
 from engine.journal.archive import Archive, digest_file, sync_folder
 from engine.journal.cache import PayloadCache
 from engine.journal.journal import Entry, Journal, tags_from_dict
+from engine.journal.ledger import Ledger
 from engine.meaning.language import Language
 from engine.world.contribution import Contribution, Tags, understood
 
@@ -45,11 +53,13 @@ STOP_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class Arrived:
-    """A contribution for the carte: new, or restored from the journal at start."""
+    """A contribution for the carte: new, or restored from the journal at start; with
+    several rooms, `stream` is its place in the shared stream (None: not there yet)."""
 
     contribution: Contribution
     state: str = "shown"
     restored: bool = False
+    stream: int | None = None
 
 
 @dataclass(frozen=True)
@@ -103,8 +113,9 @@ def readable(path: Path) -> str:
 class Intake:
     """The journal-backed intake of one data folder."""
 
-    def __init__(self, config: Config, journal: Journal) -> None:
+    def __init__(self, config: Config, journal: Journal, moderation: bool = True) -> None:
         self.config = config
+        self.moderation = moderation  # tell the frame loop of moderations (one machine)
         self.journal = journal
         self.inbox = config.paths.inbox
         self.archive = Archive(config.paths.data / "archive")
@@ -138,8 +149,9 @@ class Intake:
             thread = threading.Thread(target=self._run, args=(worker,),
                                       name=f"intake-{index}", daemon=True)
             self.threads.append(thread)
-        self.threads.append(threading.Thread(target=self._poll_moderation, name="moderation",
-                                             daemon=True))
+        if self.moderation:
+            self.threads.append(threading.Thread(target=self._poll_moderation,
+                                                 name="moderation", daemon=True))
         for thread in self.threads:
             thread.start()
         self.watcher.start()
@@ -401,25 +413,69 @@ class Intake:
         log.warning("refused: %s: %s", name, reason)
         return Refused(name, reason)
 
+    # -- from the other rooms -----------------------------------------------------------
+
+    def receive(self, path: Path, decoded: Contribution | Refusal, sha256: str, name: str,
+                tags: dict[str, object], state: str, at: float, origin: str, seq: int,
+                ledger: Ledger) -> Arrived | Refused:
+        """A file node `origin` took, fetched from the shared stream into `path` (its
+        digest checked) and `decoded` here in a decoder worker with this node's caps: its
+        tags matched against the event's vocabulary like a sidecar's, archived and
+        journaled at its place `seq` in the stream. A file refused here is kept with its
+        reason, as a dropped one is."""
+        id = sha256[:16]
+        label = f"{origin}:{name}"
+        if isinstance(decoded, Refusal):
+            reason = f"from {origin}, refused here: {decoded}"
+            folder = self.config.paths.refused
+            folder.mkdir(parents=True, exist_ok=True)
+            target = unique(folder / f"{origin}-{id}{path.suffix}")
+            if path.is_file():
+                shutil.move(path, target)
+            note = target.with_name(target.name + ".reason.txt")
+            note.write_text(reason + "\n", encoding="utf-8")
+            ledger.refused(id, name, origin, reason, seq)
+            log.warning("refused: %s: %s", label, reason)
+            return Refused(label, reason)
+        values, unknown = from_values(dict(tags), self.config.event, f"from {origin}")
+        values.pop("moderation", None)  # a first state travels as the state, nothing else
+        contribution = understood(replace(decoded, id=id, name=name,
+                                          tags=combine(decoded.tags, [values])), self.language)
+        stored = self.archive.store(path, sha256)
+        path.unlink(missing_ok=True)
+        self.cache.save(contribution)
+        ledger.received(id, contribution.kind, name, origin, contribution.tags,
+                        str(stored.relative_to(self.config.paths.data)), state,
+                        contribution.note, at, seq)
+        if unknown:
+            log.warning("%s: not understood and ignored: %s", label, "; ".join(unknown))
+        return Arrived(contribution, state, stream=seq)
+
     # -- the journal's carte -------------------------------------------------------------
 
     def restore(self, worker: DecoderWorker | None = None) -> Iterator[Arrived]:
-        """Every accepted contribution in arrival order, with its current state."""
+        """Every accepted contribution in the carte's order, with its current state."""
         for entry in self.journal.contributions():
-            stored = self.cache.load(entry.id)
-            if stored is None:
-                try:
-                    stored = (worker or self.workers[0]).decode(
-                        self.config.paths.data / entry.archive)
-                except Refusal as refusal:
-                    log.error("%s: archived file no longer decodes: %s", entry.name, refusal)
-                    continue
-            known = replace(stored, id=entry.id, name=entry.name,
-                            tags=tags_from_dict(entry.tags))
-            if stored.reading is None or stored.id != entry.id:  # decoded, or cached
-                known = understood(known, self.language)  # before contributions were read
-                self.cache.save(known)
-            yield Arrived(known, entry.state, restored=True)
+            arrived = self.restored(entry, worker)
+            if arrived is not None:
+                yield arrived
+
+    def restored(self, entry: Entry, worker: DecoderWorker | None = None) -> Arrived | None:
+        """One journaled contribution, from the cache or decoded again from the archive;
+        read (its terms) once, and cached read."""
+        stored = self.cache.load(entry.id)
+        if stored is None:
+            try:
+                stored = (worker or self.workers[0]).decode(
+                    self.config.paths.data / entry.archive)
+            except Refusal as refusal:
+                log.error("%s: archived file no longer decodes: %s", entry.name, refusal)
+                return None
+        known = replace(stored, id=entry.id, name=entry.name, tags=tags_from_dict(entry.tags))
+        if stored.reading is None or stored.id != entry.id:  # decoded, or cached
+            known = understood(known, self.language)  # before contributions were read
+            self.cache.save(known)
+        return Arrived(known, entry.state, restored=True, stream=entry.stream)
 
 
 def unique(target: Path) -> Path:

@@ -66,8 +66,10 @@ CREATE INDEX IF NOT EXISTS receipts_by_id ON receipts(id);
 """
 # The moderation state of each entry is looked up by id: an index keeps it quick.
 INDEXES = "CREATE INDEX IF NOT EXISTS moderation_by_id ON moderation(id, seq);"
-STATE_OF = ("COALESCE((SELECT state FROM moderation m WHERE m.id = e.id ORDER BY m.seq DESC "
-            "LIMIT 1), 'shown')")
+# A state is the last moderation in the carte's order: with several rooms, the shared
+# stream's, then what the stream does not have yet (see CARTE_ORDER).
+STATE_OF = ("COALESCE((SELECT state FROM moderation m WHERE m.id = e.id ORDER BY "
+            "m.stream IS NULL DESC, m.stream DESC, m.seq DESC LIMIT 1), 'shown')")
 # Journals written before pre-moderation had three states and no reason.
 MIGRATE_MODERATION = """
 ALTER TABLE moderation RENAME TO moderation_before;
@@ -81,6 +83,24 @@ CREATE TABLE moderation (
 INSERT INTO moderation (seq, id, state, at) SELECT seq, id, state, at FROM moderation_before;
 DROP TABLE moderation_before;
 """
+# Several rooms (engine.cluster): where each row came from ('' for here) and its place in
+# the shared stream (NULL until the stream has it: a local row not yet published).
+STREAM_COLUMNS = {"entries": ("origin TEXT NOT NULL DEFAULT ''", "stream INTEGER"),
+                  "moderation": ("origin TEXT NOT NULL DEFAULT ''", "stream INTEGER",
+                                 "msgid TEXT")}
+STREAM_SCHEMA = """
+CREATE INDEX IF NOT EXISTS entries_unpublished ON entries(seq) WHERE stream IS NULL;
+CREATE INDEX IF NOT EXISTS moderation_unpublished ON moderation(seq) WHERE stream IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS moderation_once ON moderation(msgid) WHERE msgid IS NOT NULL;
+CREATE TABLE IF NOT EXISTS backbone (
+    stream TEXT PRIMARY KEY,
+    applied INTEGER NOT NULL
+);
+"""
+# The order of the carte: the stream's order, then what the stream does not have yet in
+# the order it was taken here (one machine alone: only the latter, as ever). A state is
+# the last moderation in that order.
+CARTE_ORDER = " ORDER BY e.stream IS NULL, e.stream, e.seq"
 
 
 @dataclass(frozen=True)
@@ -98,13 +118,19 @@ class Entry:
     archive: str
     at: float
     cleared: bool
+    origin: str = ""  # the node that took it, with several rooms ('' for this one)
+    stream: int | None = None  # its place in the shared stream, once applied
 
-    def public(self) -> dict[str, Any]:
-        """The stable JSON form (documented in the README)."""
-        return {"seq": self.seq, "id": self.id, "kind": self.kind, "name": self.name,
-                "source": self.source, "state": self.state, "reason": self.reason,
-                "tags": self.tags, "archive": self.archive,
-                "time": datetime.fromtimestamp(self.at, UTC).isoformat(timespec="seconds")}
+    def public(self, node: str = "") -> dict[str, Any]:
+        """The stable JSON form (documented in the README); with several rooms (`node`
+        is this one's name), also the node that took it and its sequence in the stream."""
+        found = {"seq": self.seq, "id": self.id, "kind": self.kind, "name": self.name,
+                 "source": self.source, "state": self.state, "reason": self.reason,
+                 "tags": self.tags, "archive": self.archive,
+                 "time": datetime.fromtimestamp(self.at, UTC).isoformat(timespec="seconds")}
+        if node:
+            found |= {"node": self.origin or node, "stream": self.stream}
+        return found
 
 
 def tags_json(tags: Tags) -> str:
@@ -134,6 +160,12 @@ class Journal:
                                 ).fetchone()[0]
         if "pending" not in table:
             self.db.executescript("BEGIN;" + MIGRATE_MODERATION + "COMMIT;")
+        for name, columns in STREAM_COLUMNS.items():
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({name})")}
+            for column in columns:
+                if column.split()[0] not in have:
+                    self.db.execute(f"ALTER TABLE {name} ADD COLUMN {column}")
+        self.db.executescript(STREAM_SCHEMA)
         self.db.executescript(INDEXES)
 
     def close(self) -> None:
@@ -200,8 +232,9 @@ class Journal:
     def moderation_reason(self, id: str) -> str:
         """Why contribution `id` has its current state (a rejection's reason)."""
         with self.lock:
-            row = self.db.execute("SELECT reason FROM moderation WHERE id = ? "
-                                  "ORDER BY seq DESC LIMIT 1", (id,)).fetchone()
+            row = self.db.execute("SELECT reason FROM moderation m WHERE id = ? ORDER BY "
+                                  "m.stream IS NULL DESC, m.stream DESC, m.seq DESC LIMIT 1",
+                                  (id,)).fetchone()
         return row[0] if row else ""
 
     def latest(self, source: str) -> Entry | None:
@@ -288,15 +321,15 @@ class Journal:
     def _entries(self, where: str, values: tuple[Any, ...],
                  order: str = " ORDER BY e.seq") -> list[Entry]:
         sql = ("SELECT e.seq, e.id, e.kind, e.name, e.source, e.outcome, e.reason, e.tags, "
-               "e.archive, e.at, e.cleared, (SELECT state FROM moderation m WHERE m.id = e.id "
-               "ORDER BY m.seq DESC LIMIT 1) FROM entries e " + where + order)
+               "e.archive, e.at, e.cleared, e.origin, e.stream, " + STATE_OF +
+               " FROM entries e " + where + order)
         with self.lock:
             rows = list(self.db.execute(sql, values))
         return [Entry(seq, id, kind, name, source,
                       (state or "shown") if outcome == "accepted" else outcome, reason,
-                      json.loads(tags), archive, at, bool(cleared))
+                      json.loads(tags), archive, at, bool(cleared), origin, stream)
                 for seq, id, kind, name, source, outcome, reason, tags, archive, at, cleared,
-                state in rows]
+                origin, stream, state in rows]
 
     def entries(self) -> list[Entry]:
         return self._entries("", ())
@@ -306,8 +339,15 @@ class Journal:
         return found[0] if found else None
 
     def contributions(self) -> list[Entry]:
-        """Accepted entries in arrival order, with their current moderation state."""
-        return self._entries("WHERE e.outcome = 'accepted'", ())
+        """Accepted entries in the carte's order (arrival here; with several rooms, the
+        shared stream's, then what it does not have yet), with their current state."""
+        return self._entries("WHERE e.outcome = 'accepted'", (), CARTE_ORDER)
+
+    def state(self, id: str) -> str:
+        """The current state of contribution `id` (its last moderation in the carte's
+        order); empty when the journal has no such contribution."""
+        entry = self.accepted(id)
+        return entry.state if entry is not None else ""
 
     def count(self, outcome: str) -> int:
         """How many entries ended so (`accepted`, `refused`, `duplicate`), ever."""

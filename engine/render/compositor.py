@@ -286,6 +286,13 @@ class Compositor:
         self.pictures.add(placed, lambda id: carte.states.get(id) == "pinned", contribution,
                           appears)
 
+    def forget(self, ids: list[str]) -> None:
+        """Contributions taken off the carte (provisional places taken back): their
+        pictures and ink go; cards, threads and names are redrawn from the carte."""
+        for id in ids:
+            self.pictures.forget(id)
+            self.paint.forget(id)
+
     def approved(self, id: str, at: float) -> None:
         """A contribution a moderator let through arrives now, as a new one would."""
         self.pictures.appear(id, self.paint.approve(id, at))

@@ -166,6 +166,20 @@ class PictureLayer:
             self.waiting_thumbs.append(contribution.id)
         self._claim_slot(picture, pinned)
 
+    def forget(self, id: str) -> None:
+        """Let a picture go (a provisional place taken back): its slot and cell are free."""
+        picture = self.pictures.pop(id, None)
+        if picture is None:
+            return
+        if picture.slot is not None:
+            self.free_slots.append(picture.slot)
+        if picture.cell is not None:
+            self.free_cells.append(picture.cell)
+        for held in (self.slot_holders, self.waiting_slots, self.waiting_thumbs):
+            while id in held:
+                held.remove(id)
+        self.dirty = True
+
     def appear(self, id: str, at: float) -> None:
         """Fade a picture in again from show time `at` (approved by a moderator)."""
         picture = self.pictures.get(id)

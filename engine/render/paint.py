@@ -92,6 +92,11 @@ class PaintLayer:
             return at
         return self._ink(placed.contribution.id, found, at)
 
+    def forget(self, id: str) -> None:
+        """Let a drawing's ink go (a provisional place taken back)."""
+        if self.inking.pop(id, None) is not None or self.waiting.pop(id, None) is not None:
+            self.dirty = True
+
     def approve(self, id: str, at: float) -> float:
         """A waiting drawing let through inks itself from `at`; when its picture shows."""
         found = self.waiting.pop(id, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,27 +62,38 @@ class Carte:
 
     def __init__(self, themes: tuple[str, ...], sequences: tuple[str, ...] = (),
                  text_size: float = 0.03, font: Path | None = None,
-                 language: str = "fr") -> None:
-        self.layout = Layout(themes, sequences, text_size * 2.0, font)
+                 language: str = "fr",
+                 shows: Callable[[Contribution], bool] | None = None) -> None:
+        self.setting = (themes, sequences, text_size * 2.0, font)
         self.language = Language(language)
         names = (*themes, *sequences)
-        self.lexicon = Lexicon(themes, sequences, frozenset(
-            self.language.lemma(word) for name in names for word in name.split()))
-        self.affinity = Affinity()
-        self.summary: tuple[tuple[Any, ...], list[dict[str, Any]]] = ((), [])
-        self.placed: list[Placed] = []
-        self.ids: set[str] = set()
-        self.where: dict[str, int] = {}  # id -> index in `placed`
-        self.figures: list[int] = []  # indices of what is drawn as a picture
+        self.named = frozenset(self.language.lemma(word) for name in names
+                               for word in name.split())
+        self.shows = shows  # what this screen draws (a room's parcours); None: all
         self.states: dict[str, str] = {}
-        self.hidden: set[str] = set()  # kept with `states`, so frames never scan the carte
-        self.pinned: set[str] = set()
-        self.links: list[tuple[int, int]] = []
-        self.found: list[tuple[str, float, float, int]] = []
-        self.bonded: dict[str, list[int]] = defaultdict(list)  # bond -> indices, in order
         self.version = 0
         self.moderations = 0
         self.last_arrival: float | None = None
+        self.found: list[tuple[str, float, float, int]] = []
+        self._clear()
+
+    def _clear(self) -> None:
+        themes, sequences = self.setting[:2]
+        self.layout = Layout(*self.setting)
+        self.lexicon = Lexicon(themes, sequences, self.named)
+        self.affinity = Affinity()
+        self.summary: tuple[tuple[Any, ...], list[dict[str, Any]]] = ((), [])
+        self.placed: list[Placed] = []
+        self.where: dict[str, int] = {}  # id -> index in `placed`
+        self.figures: list[int] = []  # indices of what is drawn as a picture
+        self.steps: list[int] = []  # the walk's step of each place, to take it again
+        self.ids: set[str] = set()
+        self.hidden: set[str] = set()  # kept with `states`, so frames never scan the carte
+        self.elsewhere: set[str] = set()  # placed, but not what this screen shows
+        self.pinned: set[str] = set()
+        self.links: list[tuple[int, int]] = []
+        self.bonded: dict[str, list[int]] = defaultdict(list)  # bond -> indices, in order
+        self.provisional: int | None = None  # index of the first provisional place
 
     @property
     def extent(self) -> tuple[float, float, float, float]:
@@ -93,15 +105,21 @@ class Carte:
         return len(self.placed)
 
     def add(self, contribution: Contribution, now: float, state: str = "shown",
-            spot: Spot | None = None) -> Placed | None:
+            spot: Spot | None = None, provisional: bool = False,
+            half: tuple[float, float] | None = None) -> Placed | None:
         """Place a new contribution (at `spot` when it was placed before: a restart); the
-        same content twice is placed once. New spots are kept in `found` for the journal.
+        same content twice is placed once. New spots are kept in `found` for the journal,
+        except `provisional` ones (a room cut off from the others: see `rewind`).
         `contribution` may carry its arrays (a picture's aspect); the carte keeps it
         without them."""
         if contribution.id in self.ids:
             return None
         contribution = understood(contribution, self.language)
+        if provisional and self.provisional is None:
+            self.provisional = len(self.placed)
         self.states[contribution.id] = state
+        if self.shows is not None and not self.shows(contribution):
+            self.elsewhere.add(contribution.id)
         self._file(contribution.id, state)
         walk = self.layout.walk_of(contribution)
         index = len(self.placed)
@@ -111,16 +129,18 @@ class Carte:
             seeds = dict.fromkeys(alike[:MIDDLE] + sorted(alike, reverse=True)[:EDGE])
             box, step = self.layout.place(contribution, [
                 (p.x, p.y, p.w, p.h) for p in (self.placed[index] for index in seeds)])
-            self.found.append((contribution.id, box[0], box[1], step))
+            if not provisional:
+                self.found.append((contribution.id, box[0], box[1], step))
         else:
-            box = self.layout.take(contribution, spot)
+            box, step = self.layout.take(contribution, spot, half), int(spot[2])
         x, y, w, h = box
         placed = Placed(light(contribution), x, y, now, w, h)
+        self.steps.append(step)
         self.affinity.add(index, walk, contribution.reading)
         if contribution.reading is not None:
             tags = contribution.tags
             self.lexicon.add(contribution.id, walk[0], tags.sequence if walk[1] else None,
-                             contribution.reading, x, y, now, state not in ABSENT,
+                             contribution.reading, x, y, now, contribution.id not in self.hidden,
                              card(contribution).text if contribution.kind == "text" else "")
         mine = bonds(contribution)
         latest = {i for bond in mine for i in self.bonded[bond][-LINKS_PER_ARRIVAL:]}
@@ -158,24 +178,26 @@ class Carte:
             return False
         self.states[id] = state
         self._file(id, state)
-        (self.lexicon.hide if state in ABSENT else self.lexicon.show)(id)
+        (self.lexicon.hide if id in self.hidden else self.lexicon.show)(id)
         self.version += 1
         self.moderations += 1
         return True
 
     def _file(self, id: str, state: str) -> None:
         for group, names in ((self.hidden, ABSENT), (self.pinned, ("pinned",))):
-            if state in names:
+            if state in names or (group is self.hidden and id in self.elsewhere):
                 group.add(id)
             else:
                 group.discard(id)
 
     @classmethod
-    def of(cls, config: Config) -> Carte:
-        """The carte of an event as its config describes it."""
+    def of(cls, config: Config, shows: Callable[[Contribution], bool] | None = None
+           ) -> Carte:
+        """The carte of an event as its config describes it; `shows`: what this screen
+        draws (see `engine.cluster.screen`)."""
         event, display = config.event, config.display
         return cls(event.themes, event.sequences, display.text_size, display.font,
-                   event.language)
+                   event.language, shows)
 
     def terms(self, count: int = TERMS, now: float | None = None) -> list[dict[str, Any]]:
         """Each territory's and sector's terms as data (`carte terms`, `GET /api/terms`,
@@ -201,6 +223,33 @@ class Carte:
                               for t in lexicon.terms(name, count, now)]})
         self.summary = (key, regions)
         return regions
+
+    def absent(self) -> int:
+        """Contributions placed but not drawn by a moderator's decision (hidden, waiting
+        for approval, rejected), whatever this screen shows."""
+        return len(self.hidden - self.elsewhere)
+
+    def rewind(self) -> list[Placed]:
+        """Take back the provisional places (a room cut off from the others placed its own
+        arrivals at once; once the stream orders them among the others', they are placed
+        again in that order): the carte is as it was before the first of them, every place
+        before it unmoved. Returns what was taken back, in order."""
+        if self.provisional is None:
+            return []
+        keep, dropped = self.provisional, self.placed[self.provisional:]
+        kept, steps = self.placed[:keep], self.steps[:keep]
+        names = self.layout.names.version
+        for placed in dropped:
+            self.states.pop(placed.contribution.id, None)
+        self._clear()
+        for placed, step in zip(kept, steps, strict=True):
+            self.add(placed.contribution, placed.born, self.states[placed.contribution.id],
+                     (placed.x, placed.y, step), half=(placed.w, placed.h))
+        # whatever was drawn from the names and the cards is drawn again
+        self.layout.names.version = max(names, self.layout.names.version) + 1
+        self.version += 1
+        self.moderations += 1
+        return dropped
 
     def visible(self) -> list[Placed]:
         return [p for p in self.placed if p.contribution.id not in self.hidden]

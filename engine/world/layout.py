@@ -258,12 +258,15 @@ class Layout:
         ratio = aspect(contribution)
         return longer * min(1.0, ratio) + gutter, longer * min(1.0, 1.0 / ratio) + gutter
 
-    def take(self, contribution: Contribution, spot: Spot) -> Box:
-        """Take again a spot found before (a restart): no walk, the same map."""
+    def take(self, contribution: Contribution, spot: Spot,
+             half: tuple[float, float] | None = None) -> Box:
+        """Take again a spot found before (a restart), with its half extents when they are
+        known: no walk, and the same layout as the walks left it, so what is placed next
+        goes where it would have gone without the restart."""
         x, y, step = spot
-        half_w, half_h = self.footprint(contribution)
+        half_w, half_h = half or self.footprint(contribution)
         walk = self.walk_of(contribution)
-        self.walked[walk] = max(self.walked.get(walk, 0), int(step))
+        self.walked[walk] = int(step)
         box = (x, y, half_w, half_h)
         self.names.uncover(box)
         self._take(box, walk)

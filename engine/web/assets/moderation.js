@@ -225,7 +225,10 @@
       document.getElementById("etat").textContent =
         `${status.fps ?? "–"} images/s · image p95 ${frame.p95 ?? "–"} ms · ` +
         `${status.contributions ?? 0} contributions · en file ${queues.arrivals ?? 0}` +
-        ` + ${queues.dropped ?? 0} · illisibles ${status.refused ?? 0}`;
+        ` + ${queues.dropped ?? 0} · illisibles ${status.refused ?? 0}` +
+        (status.cluster ? ` · réseau ${status.cluster.state === "joined" ? "joint" :
+          status.cluster.state === "cut off" ? "COUPÉ" : "connexion…"}, ` +
+          `${status.cluster.nodes.length} autres salles, retard ${status.cluster.lag}` : "");
       const problems = (status.problems || []).join("\n");
       const list = document.getElementById("problemes");
       if (list.dataset.known !== problems) {
