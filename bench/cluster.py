@@ -4,8 +4,9 @@ beside the same on one machine.
 - drop on one node to drawn on another (p50, p95), against drop to drawn on one machine;
 - throughput: a burst of texts dropped at once on one node, contributions per second
   drawn on another, against the same burst drawn on one machine;
-- catch-up: a node joining with N contributions already in the stream, until its whole
-  carte is placed, against one machine restarting with N journaled.
+- catch-up: a node joining with 10,000 contributions already in the stream (1,000 with
+  `--quick`), until its whole carte is placed, against one machine restarting with as
+  many journaled.
 
     .venv/bin/python -m bench.cluster [--quick]
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import statistics
 import sys
@@ -97,10 +99,9 @@ def journal_texts(config: Path, count: int) -> None:
     loaded = load_config(config)
     journal = Journal(loaded.paths.data / "journal.sqlite")
     cache = PayloadCache(loaded.paths.data / "cache")
+    texts = (c for c in fabricated(2 * count, 0, loaded.event.themes) if c.kind == "text")
     try:
-        for index, contribution in enumerate(fabricated(count, 0, loaded.event.themes)):
-            if contribution.kind != "text":
-                continue
+        for index, contribution in enumerate(itertools.islice(texts, count)):
             said = f"{contribution.text} (idée {index})"
             body = said.encode()
             sha = hashlib.sha256(body).hexdigest()
