@@ -18,13 +18,14 @@ import hashlib
 import itertools
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench.common import Row, fabricated, make_project
+from bench.common import ROOT, Row, fabricated, make_project
 from engine.app import Engine
 from engine.clock import FixedClock, WallClock
 from engine.config import load_config
@@ -53,6 +54,22 @@ def live(config: Path) -> Engine:
                     live=True)
     engine.start()
     return engine
+
+
+def running(config: Path) -> subprocess.Popen[bytes]:
+    """`carte run --headless` of `config`, in a process of its own."""
+    return subprocess.Popen([sys.executable, "-m", "engine", "run", "--headless", "--config",
+                             str(config), "--size", f"{SIZE[0]}x{SIZE[1]}"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stopped(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def pump(*engines: Engine) -> None:
@@ -134,22 +151,25 @@ def figures(quick: bool) -> list[Row]:
         servers = NatsCluster(folder / "nats")
         servers.start()
         engines: list[Engine] = []
+        plenary: subprocess.Popen[bytes] | None = None
         try:
             alone = node_project(folder / "alone", None, [])
             a = node_project(folder / "a", "pleniere", servers.urls)
             b = node_project(folder / "b", "salle-croisements", servers.urls[1:])
-            engines = [live(alone), live(a), live(b)]
-            one, plenary, salle = engines
-            wait_for(lambda: bool(plenary.cluster and plenary.cluster.joined and
-                                  salle.cluster and salle.cluster.joined), 30, "joined",
-                     lambda: pump(plenary, salle))
+            # the plenary on a machine of its own: its own process, as `carte run`
+            plenary = running(a)
+            engines = [live(alone), live(b)]
+            one, salle = engines
+            drop_to_drawn(a, (salle,), salle, 1, "accueil")  # both on the backbone
             local = drop_to_drawn(alone, (one,), one, rounds, "seul")
-            remote = drop_to_drawn(a, (plenary, salle), salle, rounds, "reseau")
+            remote = drop_to_drawn(a, (salle,), salle, rounds, "reseau")
             alone_rate = burst(alone, (one,), one, count, "seul")
-            remote_rate = burst(a, (plenary, salle), salle, count, "reseau")
+            remote_rate = burst(a, (salle,), salle, count, "reseau")
             for engine in engines:
                 engine.close()
             engines = []
+            stopped(plenary)
+            plenary = None
             source = node_project(folder / "source", "salle-attentions", servers.urls)
             journal_texts(source, joining)
             texts = len(Journal(load_config(source).paths.data / "journal.sqlite")
@@ -181,6 +201,8 @@ def figures(quick: bool) -> list[Row]:
         finally:
             for engine in engines:
                 engine.close()
+            if plenary is not None:
+                stopped(plenary)
             servers.stop()
 
     def p95(values: list[float]) -> float:
@@ -190,14 +212,15 @@ def figures(quick: bool) -> list[Row]:
         Row(GROUP, "text dropped on one node → drawn on another, p50 (loopback)",
             statistics.median(remote), "s", statistics.median(local),
             "drop → drawn on one machine", note=f"{rounds} drops one after another, settle "
-            "0.1 s included; three clustered nats-server, stream R3."),
+            "0.1 s included; three clustered nats-server, stream R3; the node dropped on "
+            "runs `carte run` in a process of its own, as on a machine of its own."),
         Row(GROUP, "text dropped on one node → drawn on another, p95", p95(remote), "s",
             p95(local), "drop → drawn on one machine"),
         Row(GROUP, f"throughput: {count} texts dropped at once, drawn on another node",
             remote_rate, "/s", alone_rate, "the same burst drawn on one machine"),
         Row(GROUP, f"catch-up: a node joining with {total:,} contributions in the stream",
-            caught_up, "s", restart, f"one machine restarting with {texts:,} journaled "
-            "(Engine, restore, first frame)",
+            caught_up, "s", restart, f"one machine restarting with {texts:,} journaled, "
+            "their places not (Engine, restore, each placed, first frame)",
             note=f"Every file fetched from the object store, decoded in the joiner's worker "
                  f"processes, journaled and placed. The source published them in "
                  f"{published:.0f} s ({texts / published:.0f} contributions/s into the "

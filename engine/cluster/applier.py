@@ -111,6 +111,8 @@ class Applier:
         """Forget what was read ahead (the backbone failed): read again from the applied
         position."""
         for task in self.window:
+            if task.done() and not task.cancelled():
+                task.exception()  # seen: said once by the caller, not again when collected
             task.cancel()
         self.window.clear()
 
