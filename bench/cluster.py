@@ -32,7 +32,7 @@ from engine.config import load_config
 from engine.journal.cache import PayloadCache
 from engine.journal.journal import Journal
 from engine.render.surface import OffscreenSurface
-from tests.nats_servers import NatsCluster, password, wait_for
+from tests.nats_servers import NatsCluster, ended, password, wait_for
 
 GROUP = "cluster"
 SIZE = (320, 180)
@@ -65,11 +65,7 @@ def running(config: Path) -> subprocess.Popen[bytes]:
 
 def stopped(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    ended(process, 30)
 
 
 def pump(*engines: Engine) -> None:
