@@ -104,10 +104,13 @@ def terms_of(text: str, language: Language, weight: float,
         amount = weight * (WEIGHT["hashtag"] if token.hashtag else 1.0)
         if token.stop:
             continue
+        weak = language.weak(tokens, index)
         if not language.nominal(token.lemma) or language.conjugated(token):
-            add(token.lemma, display(token), amount * VERB)
+            if not weak:  # a verb reads as its infinitive (réinventer, not réinventent)
+                add(token.lemma, token.lemma, amount * VERB)
             continue
-        add(token.lemma, display(token), amount)
+        if not weak:
+            add(token.lemma, display(token), amount)
         # named things starting here: A B, A link B (vie privée, tirage au sort)
         for span in ((index + 1,), (index + 1, index + 2)):
             if span[-1] >= len(tokens):
@@ -121,8 +124,12 @@ def terms_of(text: str, language: Language, weight: float,
                 continue
             if len(parts) == 1 and not language.adjective(last.lemma):
                 continue
+            if len(parts) == 2 and language.adjective_only(token.lemma):
+                continue  # `privée en assemblée`: a named thing starts with its noun
             if len(parts) == 1 or parts[0].form.casefold() in language.links:
                 chain = [token, *parts]
+                if language.generic(token.lemma) and language.generic(last.lemma):
+                    break  # `demande du temps` names nothing
                 add(" ".join(t.lemma for t in chain), said(text, chain), amount * NAMED_BONUS)
                 break
 
