@@ -227,8 +227,8 @@ class Lexicon:
             order = [c for _, c in lately] + order
         chosen: list[int] = []
         for column in order:
-            if len(chosen) >= count:
-                break
+            if len(chosen) >= 2 * count:  # twice as many, ranked below: the first three
+                break  # of six are the three first (a named thing may rise above a word)
             if docs[column] < 1 or (z[column] <= 0 and chosen and
                                     (whole[column] - docs[column]) > docs[column]):
                 continue  # said more elsewhere: not what this region says
@@ -247,6 +247,7 @@ class Lexicon:
             return []
         risen = {c: self.rising(c, now) for c in chosen}
         chosen.sort(key=lambda c: (-risen[c], -round(float(z[c]), 6), -docs[c], c))
+        del chosen[count:]
         top = max(max(float(z[c]) for c in chosen), 1e-6)
         found = []
         for column in chosen:
