@@ -11,8 +11,11 @@ A named thing of several words (`vie privée`) stands for its parts once it recu
 Each term also keeps where it is said (the mean of its places), so the map can name a
 cluster where it stands, and when (a term many have just said is rising).
 
-Counts are kept in numpy arrays that grow, so adding is a few array writes and
-ranking a region is one vectorised pass, whatever the carte holds.
+Counts are kept in numpy arrays that grow, so ranking a region is one vectorised pass,
+whatever the carte holds. What contributions add or take back waits in a list and is
+counted in one pass when a region is next read (a restart of ten thousand counts once).
+Weights and places are counted in whole thousandths and millionths, so the sums are
+exact: the same contributions give the same counts whenever they were counted.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ RISING_PEOPLE = 3
 VITAL_SECONDS = 300.0  # a theme's vitality: its arrivals over this long
 MEMBERS = 400  # the most recent members of a region looked at for its representatives
 STATEMENT_CHARS = (25, 220)  # what reads whole on the map as a representative statement
+UNITS = (1000.0, 1.0, 1e6, 1e6)  # a weight, a contribution and a place, in whole units
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Said:
     regions: tuple[int, ...]
     columns: np.ndarray
     weights: np.ndarray
+    units: list[float]  # per term: its weight in thousandths, 1, and the place in units
     x: float
     y: float
     born: float
@@ -96,7 +101,8 @@ class Lexicon:
         rows = len(names)
         # per region and term: the weight said, the contributions saying it, and the sum
         # of their places' x and y (one array, so a contribution is counted in one write)
-        self.table = np.zeros((4, rows, size))
+        self._table = np.zeros((4, rows, size))
+        self.pending: list[tuple[Said, float]] = []  # counted when a region is read
         # the terms said within the last RISING_SECONDS, (born, column), and their counts
         self.lately: deque[tuple[float, int]] = deque()
         self.said_lately: Counter[int] = Counter()
@@ -124,7 +130,9 @@ class Lexicon:
         for term, column in zip(reading.terms, columns, strict=True):
             self.forms[column][term.form] += 1
         weights = np.minimum([t.weight for t in reading.terms], CAPPED)
-        self.said[id] = Said(tuple(rows), columns, weights, x, y, born, reading, text=text)
+        units = [round(x * UNITS[2]), round(y * UNITS[3])]
+        self.said[id] = Said(tuple(rows), columns, weights, units, x, y, born, reading,
+                             text=text)
         if shown:
             self.show(id)
 
@@ -154,11 +162,7 @@ class Lexicon:
                 region.members.remove(id)
 
     def _count(self, said: Said, sign: float) -> None:
-        rows = np.array(said.regions)[:, None]
-        columns = said.columns[None, :]
-        ones = np.ones(len(said.columns))
-        self.table[:, rows, columns] += sign * np.stack(
-            [said.weights, ones, said.x * ones, said.y * ones])[:, None, :]
+        self.pending.append((said, sign))
         for row in said.regions:
             self.regions[self._name(row)].count += int(sign)
         self.version += 1
@@ -172,13 +176,41 @@ class Lexicon:
             if " " in key:
                 for part in key.split():
                     self.parts.setdefault(part, []).append(column)
-            if column >= self.table.shape[2]:
-                self.table = np.pad(self.table, ((0, 0), (0, 0), (0, self.table.shape[2])))
+            if column >= self._table.shape[2]:
+                self._table = np.pad(self._table, ((0, 0), (0, 0), (0, self._table.shape[2])))
         return column
 
     @property
-    def weights(self) -> np.ndarray:
-        return self.table[0]
+    def table(self) -> np.ndarray:
+        """Per region and term, in whole units: the weight said, the contributions
+        saying it, and the sums of their places' x and y."""
+        if self.pending:
+            self._flush()
+        return self._table
+
+    def _flush(self) -> None:
+        """Count what waits, in one pass."""
+        _, rows, size = self._table.shape
+        flat: list[int] = []
+        values: list[list[float]] = [[], [], [], []]
+        for said, sign in self.pending:
+            columns = said.columns.tolist()
+            weights = np.rint(said.weights * UNITS[0]).tolist()
+            x, y = said.units
+            for row in said.regions:
+                flat += [row * size + column for column in columns]
+                values[0] += [sign * w for w in weights]
+                values[1] += [sign] * len(columns)
+                values[2] += [sign * x] * len(columns)
+                values[3] += [sign * y] * len(columns)
+        self.pending.clear()
+        for plane, summed in enumerate(values):
+            self._table[plane] += np.bincount(flat, weights=summed, minlength=rows * size
+                                              ).reshape(rows, size)
+
+    def _plane(self, plane: int, row: int) -> np.ndarray:
+        """One region's counts of every term said so far (weights as weights)."""
+        return self.table[plane, row, :len(self.keys)] / UNITS[plane]
 
     @property
     def docs(self) -> np.ndarray:
@@ -193,8 +225,8 @@ class Lexicon:
         """Each term's weighted log-odds z-score in `region` against the rest of the
         carte (the carte itself against a uniform prior)."""
         used = len(self.keys)
-        mine = self.weights[self.index[region], :used]
-        whole = self.weights[self.index[CARTE], :used]
+        mine = self._plane(0, self.index[region])
+        whole = self._plane(0, self.index[CARTE])
         total = float(whole.sum())
         if not used or total <= 0:
             return np.zeros(used)
@@ -256,8 +288,8 @@ class Lexicon:
                 self.keys[column], self.forms[column].most_common(1)[0][0],
                 max(0.05, min(1.0, float(z[column]) / top)), float(z[column]),
                 int(docs[column]), risen[column],
-                float(self.table[2, row, column] / said),
-                float(self.table[3, row, column] / said)))
+                float(self.table[2, row, column] / UNITS[2] / said),
+                float(self.table[3, row, column] / UNITS[3] / said)))
         return found
 
     def _named(self, word: str, docs: np.ndarray) -> int | None:

@@ -297,9 +297,9 @@ class Layout:
         near = (sum(b[0] for b in middle) / len(middle),
                 sum(b[1] for b in middle) / len(middle)) if middle else None
         if alike and near is not None:  # touching one of the contributions it is alike
-            box = self._pack(near, alike, half_w, half_h, inside, compact=sparse)
-        if box is None and sparse:  # a sparse carte packs tight
-            box = self._pack(pole, self.boxes, half_w, half_h, inside, compact=True)
+            box = self._pack(near, alike, half_w, half_h, inside, sparse, self.cards)
+        if box is None and sparse:
+            box = self._pack(pole, self.boxes, half_w, half_h, inside, True, self.cards)
         if box is None:
             # Spots before the last one taken here are mostly full: the walk resumes near
             # it, so placing stays quick however many contributions the carte holds.
@@ -311,12 +311,14 @@ class Layout:
         return box, self.walked.get(walk, 0)
 
     def _name_spot(self, name: Name, half_w: float, half_h: float) -> Box | None:
-        """Where a name goes: beside the cards of what it names, in the free room that
-        widens the view least (from the middle of those cards along its axis)."""
-        anchor = self.centre(name.names) or (name.axis[0] * name.reach,
-                                             name.axis[1] * name.reach)
+        """Where a name goes: the free room nearest the middle of the cards it names, or,
+        on a crowded carte, when a card has landed on it, nearest where it stood (it
+        steps aside, and stays near the frontier its cards grow at)."""
+        crowded = len(self.boxes) >= EVERY_BOX and name.box[2]
+        anchor = name.box[:2] if crowded else self.centre(name.names) or \
+            (name.axis[0] * name.reach, name.axis[1] * name.reach)
         return self._pack(anchor, self.occupancy.near(*anchor, PACK_REACH), half_w, half_h,
-                          self._inside(name.names), taken=self.occupancy)
+                          self._inside(name.names), False, self.occupancy)
 
     def _inside(self, walk: tuple[str | None, int]) -> Callable[[Any, Any], Any]:
         """Whether points (floats or arrays) lie in the walk's sector, or less than
@@ -348,8 +350,8 @@ class Layout:
                                         u * cos_mid + y * sin_mid)
 
     def _pack(self, anchor: tuple[float, float], seeds: Iterable[Box], half_w: float,
-              half_h: float, inside: Callable[[Any, Any], Any], compact: bool = False,
-              taken: Occupancy | None = None) -> Box | None:
+              half_h: float, inside: Callable[[Any, Any], Any], compact: bool,
+              taken: Occupancy) -> Box | None:
         """The free box nearest `anchor` (x counted 1/SPREAD as much) among the spots
         touching the `seeds`: boxes pack side by side, gutter to gutter. `compact`:
         first the spots that widen the whole view least (none, while one fits within
@@ -357,7 +359,7 @@ class Layout:
         read whole. None when no spot is free. Every seed's twelve spots are ranked at
         once, and only the best are tried against what is `taken` (the cards)."""
         ax, ay = anchor
-        overlaps = (taken or self.cards).overlaps
+        overlaps = taken.overlaps
         if bool(inside(ax, ay)) and not overlaps((ax, ay, half_w, half_h)):
             return (ax, ay, half_w, half_h)
         boxes = np.array(list(seeds), dtype=float).reshape(-1, 4)

@@ -75,7 +75,8 @@ class Names:
         self.level = level
         for index, name in enumerate(self.names):
             self.occupancy.free(name.box)
-            self.names[index] = self._walk(replace(name, reach=reaches[index]))
+            self.names[index] = self._walk(replace(name, reach=reaches[index],
+                                                   box=(0.0, 0.0, 0.0, 0.0)))
         self.version += 1
 
     def uncover(self, box: Box) -> bool:
