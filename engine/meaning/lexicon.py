@@ -189,24 +189,25 @@ class Lexicon:
         return self._table
 
     def _flush(self) -> None:
-        """Count what waits, in one pass."""
+        """Count what waits, in one pass: each contribution's terms, once per region."""
         _, rows, size = self._table.shape
-        flat: list[int] = []
-        values: list[list[float]] = [[], [], [], []]
-        for said, sign in self.pending:
-            columns = said.columns.tolist()
-            weights = np.rint(said.weights * UNITS[0]).tolist()
-            x, y = said.units
-            for row in said.regions:
-                flat += [row * size + column for column in columns]
-                values[0] += [sign * w for w in weights]
-                values[1] += [sign] * len(columns)
-                values[2] += [sign * x] * len(columns)
-                values[3] += [sign * y] * len(columns)
-        self.pending.clear()
-        for plane, summed in enumerate(values):
-            self._table[plane] += np.bincount(flat, weights=summed, minlength=rows * size
-                                              ).reshape(rows, size)
+        waiting = self.pending
+        columns = np.concatenate([said.columns for said, _ in waiting])
+        lengths = [len(said.columns) for said, _ in waiting]
+        signs = np.repeat([sign for _, sign in waiting], lengths)
+        values = (signs * np.rint(np.concatenate([said.weights for said, _ in waiting]) *
+                                  UNITS[0]), signs,
+                  signs * np.repeat([said.units[0] for said, _ in waiting], lengths),
+                  signs * np.repeat([said.units[1] for said, _ in waiting], lengths))
+        for level in range(3):  # the carte, the theme's territory, the sector
+            row = np.repeat([said.regions[level] if len(said.regions) > level else -1
+                             for said, _ in waiting], lengths)
+            counted = row >= 0
+            flat = row[counted] * size + columns[counted]
+            for plane, summed in enumerate(values):
+                self._table[plane] += np.bincount(flat, weights=summed[counted],
+                                                  minlength=rows * size).reshape(rows, size)
+        self.pending = []
 
     def _plane(self, plane: int, row: int) -> np.ndarray:
         """One region's counts of every term said so far (weights as weights)."""
