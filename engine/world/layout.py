@@ -12,8 +12,10 @@ had filled them). The footprint
 is the contribution as drawn: a text typeset with the font's metrics at the carte's
 text size (see `typeset`), a picture at its real aspect ratio. Placement depends only
 on arrival order, so the same journal gives the same map, and nothing already placed
-ever moves. The names of themes and sequences (`names`) take boxes in the same
-occupancy, so no name covers a contribution.
+ever moves. A place lies in its theme's wedge (or just beside it): a territory's
+cards keep together at thirty as at three thousand. The names of themes and sequences
+(`names`) take boxes in the same occupancy, so no name covers a contribution; a card
+never gives way to a name, which moves on to free room by what it names.
 """
 
 from __future__ import annotations
