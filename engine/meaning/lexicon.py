@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -61,8 +62,8 @@ class Said:
     """What one contribution brought, so it can be taken back."""
 
     regions: tuple[int, ...]
-    columns: np.ndarray
-    weights: np.ndarray
+    columns: list[int]
+    weights: list[float]
     units: list[float]  # per term: its weight in thousandths, 1, and the place in units
     x: float
     y: float
@@ -126,10 +127,10 @@ class Lexicon:
             sector = region_name(theme, sequence)
             if sector in self.index:
                 rows.append(self.index[sector])
-        columns = np.array([self._column(t.key) for t in reading.terms], dtype=np.int64)
+        columns = [self._column(t.key) for t in reading.terms]
         for term, column in zip(reading.terms, columns, strict=True):
             self.forms[column][term.form] += 1
-        weights = np.minimum([t.weight for t in reading.terms], CAPPED)
+        weights = [min(t.weight, CAPPED) for t in reading.terms]
         units = [round(x * UNITS[2]), round(y * UNITS[3])]
         self.said[id] = Said(tuple(rows), columns, weights, units, x, y, born, reading,
                              text=text)
@@ -192,11 +193,13 @@ class Lexicon:
         """Count what waits, in one pass: each contribution's terms, once per region."""
         _, rows, size = self._table.shape
         waiting = self.pending
-        columns = np.concatenate([said.columns for said, _ in waiting])
+        columns = np.fromiter(chain.from_iterable(said.columns for said, _ in waiting),
+                              dtype=np.int64)
         lengths = [len(said.columns) for said, _ in waiting]
         signs = np.repeat([sign for _, sign in waiting], lengths)
-        values = (signs * np.rint(np.concatenate([said.weights for said, _ in waiting]) *
-                                  UNITS[0]), signs,
+        weights = np.fromiter(chain.from_iterable(said.weights for said, _ in waiting),
+                              dtype=float, count=len(columns))
+        values = (signs * np.rint(weights * UNITS[0]), signs,
                   signs * np.repeat([said.units[0] for said, _ in waiting], lengths),
                   signs * np.repeat([said.units[1] for said, _ in waiting], lengths))
         for level in range(3):  # the carte, the theme's territory, the sector
@@ -343,7 +346,7 @@ class Lexicon:
             if not low <= len(said.text) <= high or said.text in ranked:
                 continue
             support = np.log1p(np.maximum(docs[said.columns] - 1.0, 0.0))
-            score = float((z[said.columns] * support * said.weights).sum()) / \
+            score = float((z[said.columns] * support * np.array(said.weights)).sum()) / \
                 math.sqrt(len(said.columns) + 2.0)
             if score > 0:
                 ranked[said.text] = (-score, id)
