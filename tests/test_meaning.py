@@ -4,6 +4,7 @@ the same for the same journal, and gone with a hidden contribution."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -227,3 +228,22 @@ def test_a_term_many_have_just_said_rises() -> None:
     rising = [label for label in plan.labels if label.text == "hippocampes"]
     assert rising and rising[0].rising and rising[0].px >= 28.0 * RISING
     assert carte.lexicon.terms("datas", 40, now + 600)[0].rising == 0  # minutes later
+
+
+def test_a_restart_reads_the_event_names_lemmas_kept_in_the_data_folder(project: Path) -> None:
+    """The event's names are never terms; their lemmas are kept, so a restart needs no
+    dictionary before its first frame, and read again when the names change."""
+    from engine.config import load_config
+    from engine.world.carte import named_lemmas
+
+    config = load_config(project)
+    first = Carte.of(config).named
+    assert {"data", "démocratie", "enjeu"} <= first
+    kept = config.paths.data / "named.json"
+    said = json.loads(kept.read_text(encoding="utf-8"))
+    kept.write_text(json.dumps(said | {"lemmas": ["lu"]}), encoding="utf-8")
+    assert named_lemmas(config) == {"lu"}  # read, not computed again
+    kept.write_text(json.dumps(said | {"names": ["autre"]}), encoding="utf-8")
+    assert named_lemmas(config) == first  # other names: read again
+    kept.write_text("{", encoding="utf-8")
+    assert named_lemmas(config) == first

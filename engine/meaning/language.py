@@ -205,6 +205,10 @@ class Language:
     def lemma(self, word: str) -> str:
         return _lemma(word.casefold(), self.code)
 
+    def names(self, names: list[str] | tuple[str, ...]) -> frozenset[str]:
+        """The lemmas of every word of `names` (the event's themes and sequences)."""
+        return frozenset(self.lemma(word) for name in names for word in name.split())
+
     def generic(self, lemma: str) -> bool:
         """Whether a noun says too little to name anything on its own (`gens`, `ligne`)."""
         return lemma in GENERIC[self.code]

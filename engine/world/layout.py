@@ -316,11 +316,19 @@ class Layout:
         """Where a name goes: the free room nearest the middle of the cards it names, or,
         on a crowded carte, when a card has landed on it, nearest where it stood (it
         steps aside, and stays near the frontier its cards grow at)."""
-        crowded = len(self.boxes) >= EVERY_BOX and name.box[2]
-        anchor = name.box[:2] if crowded else self.centre(name.names) or \
-            (name.axis[0] * name.reach, name.axis[1] * name.reach)
+        inside = self._inside(name.names)
+        if len(self.boxes) >= EVERY_BOX and name.box[2]:
+            x, y, _, _ = name.box  # first the spots around where it stood: quick to try
+            aside = self._pack((x, y), [name.box], half_w, half_h, inside, False,
+                               self.occupancy)
+            if aside is not None:
+                return aside
+            anchor = (x, y)
+        else:
+            anchor = self.centre(name.names) or (name.axis[0] * name.reach,
+                                                 name.axis[1] * name.reach)
         return self._pack(anchor, self.occupancy.near(*anchor, PACK_REACH), half_w, half_h,
-                          self._inside(name.names), False, self.occupancy)
+                          inside, False, self.occupancy)
 
     def _inside(self, walk: tuple[str | None, int]) -> Callable[[Any, Any], Any]:
         """Whether points (floats or arrays) lie in the walk's sector, or less than
