@@ -1,5 +1,7 @@
 """Placing one contribution on a carte already holding 0, 1,000 and 10,000: the typeset
-footprint and the walk for a free spot, median over a window of arrivals.
+footprint, the contributions it is alike, the walk for a free spot and its terms counted,
+median over a window of arrivals. Each arrival is read first, untimed: intake reads it,
+off the frame thread (`bench.meaning` times the reading).
 
     .venv/bin/python -m bench.placing [--quick]
 """
@@ -12,6 +14,7 @@ import time
 
 from bench.common import fabricated
 from engine.world.carte import Carte
+from engine.world.contribution import understood
 
 THEMES = ("capacitations", "datas", "coopérations", "démocratie")
 SEQUENCES = ("enjeux", "paradoxes", "possibles")
@@ -28,7 +31,7 @@ def main() -> int:
             carte.add(next(arrivals), 0.0)
         times = []
         for _ in range(window):
-            contribution = next(arrivals)
+            contribution = understood(next(arrivals), carte.language)
             started = time.perf_counter()
             carte.add(contribution, 0.0)
             times.append(time.perf_counter() - started)

@@ -250,7 +250,7 @@ def test_kill_9_during_intake_loses_and_doubles_nothing(project: Path) -> None:
 def test_carte_list_json_tells_the_whole_story(project: Path) -> None:
     config = load_config(project)
     (config.paths.inbox / "datas").mkdir()
-    (config.paths.inbox / "datas" / "a.txt").write_text("Une idée")
+    (config.paths.inbox / "datas" / "a.txt").write_text("Une donnée")
     (config.paths.inbox / "b.xyz").write_text("?")
     run = [sys.executable, "-m", "engine"]
     subprocess.run([*run, "ingest", "--config", str(project)], cwd=ROOT, check=True,
@@ -262,9 +262,9 @@ def test_carte_list_json_tells_the_whole_story(project: Path) -> None:
     first, second = by_name["a.txt"], by_name["b.xyz"]
     assert set(first) == {"seq", "id", "kind", "name", "source", "state", "reason", "tags",
                           "archive", "time", "place", "title", "terms"}
-    assert first["title"] == "Une idée" and [t["key"] for t in first["terms"]] == ["idée"]
+    assert first["title"] == "Une donnée" and [t["key"] for t in first["terms"]] == ["donnée"]
     assert set(first["place"]) == {"x", "y", "w", "h"}
-    assert first["place"]["w"] > first["place"]["h"] > 0  # "Une idée": one short line
+    assert first["place"]["w"] > first["place"]["h"] > 0  # "Une donnée": one short line
     assert "place" not in second
     assert (first["name"], first["kind"], first["state"], first["tags"]) == \
         ("a.txt", "text", "shown", {"theme": "datas"})

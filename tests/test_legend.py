@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from engine.config import load_config
@@ -14,7 +15,7 @@ from engine.intake.intake import Intake
 from engine.journal.journal import Journal
 from engine.world.camera import Camera
 from engine.world.carte import Carte
-from engine.world.layout import card
+from engine.world.layout import SPREAD, card
 from engine.world.legend import FLOOR_PX, Legend, Plan
 from engine.world.occupancy import clash
 from tests.engines import make_engine
@@ -99,7 +100,8 @@ def test_labels_cover_no_card_that_reads_and_no_other_label(
         assert {"term", "title", "statement"} <= roles
         for label in plan.labels:
             if label.role == "title":
-                assert len(label.text.replace(" …", "").split()) <= 6
+                said = label.text.replace(" …", "").split()
+                assert len([word for word in said if word != "·"]) <= 6  # keywords: a · b
     else:
         assert plan.reads and {label.role for label in plan.labels} <= {"term", "sector"}
 
@@ -145,5 +147,29 @@ def test_an_afternoon_reads_whole_at_the_whole_view(project: Path) -> None:
         assert cards.letters == pytest.approx(1.0)  # every card as letters, none greeked
         assert cards.legend.plan.reads
         assert not [label for label in cards.legend.plan.labels if label.over]
+        territories_read(engine.carte)
     finally:
         engine.close()
+
+
+def territories_read(carte: Carte) -> None:
+    """Each theme's cards lie together (a card's nearest neighbour is mostly of its own
+    theme), and its name stands over them: nearer the middle of its own cards than of
+    any other theme's."""
+    layout = carte.layout
+    tagged = [(layout.walk_of(p.contribution)[0], p.x / SPREAD, p.y) for p in carte.placed]
+    tagged = [(theme, x, y) for theme, x, y in tagged if theme is not None]
+    spots = np.array([(x, y) for _, x, y in tagged])
+    themes = np.array([theme for theme, _, _ in tagged])
+    distance = np.linalg.norm(spots[:, None] - spots[None, :], axis=-1)
+    np.fill_diagonal(distance, np.inf)
+    together = (themes[distance.argmin(axis=1)] == themes).mean()
+    assert together >= 0.8, together  # chance: one in four
+    middles = {theme: spots[themes == theme].mean(axis=0) for theme in set(themes)}
+    for name in layout.names.names:
+        theme = THEMES[name.theme]
+        if name.sequence or theme not in middles:
+            continue
+        at = np.array((name.box[0] / SPREAD, name.box[1]))
+        nearest = min(middles, key=lambda other: np.linalg.norm(middles[other] - at))
+        assert nearest == theme, (name.text, at, middles)

@@ -253,9 +253,10 @@ def test_each_theme_and_sequence_keeps_its_territory(carte: Carte) -> None:
                 assert far <= slack(np.linalg.norm(point)) * 1.5
             total += 1
         # the rest lie within the slack, near the centre, where sectors are narrower
-        # than cards and a sparse carte packs into its frame's shape (measured: 89 % and
-        # 69 %)
-        assert total > 1000 and inside / total > (0.85 if level == "theme" else 0.65), \
+        # than cards and a sparse carte packs into its frame's shape; a sequence spills
+        # into its neighbours there, never into another theme's territory (measured: 96 %
+        # and 77 %)
+        assert total > 1000 and inside / total > (0.92 if level == "theme" else 0.72), \
             (level, inside / total)
 
 

@@ -4,15 +4,18 @@ the same for the same journal, and gone with a hidden contribution."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bench import temoin
 from engine.intake.corpus import contributions, day
 from engine.journal.cache import PayloadCache
-from engine.meaning.language import FRENCH, Language
+from engine.meaning.language import COMMON_VERBS, FRENCH, GENERIC, NUMBERS, Language, Token
+from engine.meaning.lexicon import Lexicon
 from engine.meaning.reading import read
 from engine.world.carte import Carte
 from engine.world.contribution import Contribution, Tags
@@ -57,6 +60,26 @@ def test_words_are_lemmatised_and_stop_words_left_out() -> None:
     assert not set(said) & {"nous", "avec", "le", "et", "être", "déjà", "beaucoup"}
 
 
+def test_weak_words_are_no_terms() -> None:
+    """Numbers, common verbs, generic nouns, adverbs and a verb's bare participle name
+    nothing on a map of thought; an article makes a participle a noun (les élus)."""
+    said = keys("Le pays est gouverné par trois personnes : les gens font des choses, "
+                "disent qu'ils veulent changer la ligne, publiquement, 12 fois par an.")
+    assert not set(said) & {"pays", "gouverné", "gouverner", "trois", "personne", "gens",
+                            "faire", "chose", "dire", "vouloir", "changer", "ligne",
+                            "publiquement", "fois", "an", "12"}, said
+    assert "élu" in keys("Les élus écoutent.") and "élu" not in keys("Il a été élu.")
+    assert "invité" in keys("L'invité parle.")
+    assert "démarches en ligne" in set(keys("Les démarches en ligne excluent.").values())
+    assert "demande du temps" not in set(keys("La délibération demande du temps.").values())
+    assert "privée en assemblée" not in set(keys("La vie privée en assemblée.").values())
+    english = {t.key for t in read(Language("en"), "text", "a.txt",
+                                   "Three people said the council is governed by "
+                                   "algorithms; they want open data.").terms}
+    assert {"algorithm", "council", "data"} <= english
+    assert not english & {"three", "people", "say", "governed", "govern", "want"}, english
+
+
 def test_named_things_of_several_words_are_terms() -> None:
     said = keys("La vie privée, le budget participatif et l'intelligence collective ; "
                 "le tirage au sort.")
@@ -98,10 +121,34 @@ def test_terms_of_a_day_are_lemmas_without_stop_words(carte: Carte) -> None:
             for term in ranked:
                 assert not set(term.key.split()) - FR.links <= stop, term
                 assert FR.lemma(term.form.split()[-1]) == term.key.split()[-1]
+    no_weak_terms(lexicon)
     # each territory's first terms are its own: none leads two territories
     leaders = [lexicon.terms(theme, 1)[0].key for theme in THEMES]
     assert len(set(leaders)) == len(leaders)
     assert "donnée" in {t.key for t in lexicon.terms("datas", 5)}
+
+
+def no_weak_terms(lexicon: Lexicon) -> None:
+    """No region's first twelve terms is a number, a common verb, a generic noun, an
+    adverb or a bare participle."""
+    weak = NUMBERS["fr"] | COMMON_VERBS["fr"] | GENERIC["fr"]
+    for region in lexicon.names:
+        for term in lexicon.terms(region, 12):
+            if " " in term.key:
+                continue
+            assert term.key not in weak, (region, term)
+            said = Token(term.form, term.key, False, elided="l")  # as if after an article
+            assert not FR.weak([said], 0), (region, term)  # no generic noun, no adverb
+            assert not FR.participle(said) or term.key in {"élu"}, (region, term)
+
+
+def test_the_witness_corpus_has_no_weak_terms() -> None:
+    """The corpus written apart from the carte's tuning, a day of 2,000."""
+    carte = Carte(THEMES, SEQUENCES)
+    for index, said in enumerate(contributions(temoin.day(2000, THEMES, SEQUENCES))):
+        carte.add(said, float(index))
+    assert len(carte.lexicon.terms("datas", 12)) == 12
+    no_weak_terms(carte.lexicon)
 
 
 def test_the_same_journal_gives_the_same_terms_titles_and_places(carte: Carte) -> None:
@@ -181,3 +228,22 @@ def test_a_term_many_have_just_said_rises() -> None:
     rising = [label for label in plan.labels if label.text == "hippocampes"]
     assert rising and rising[0].rising and rising[0].px >= 28.0 * RISING
     assert carte.lexicon.terms("datas", 40, now + 600)[0].rising == 0  # minutes later
+
+
+def test_a_restart_reads_the_event_names_lemmas_kept_in_the_data_folder(project: Path) -> None:
+    """The event's names are never terms; their lemmas are kept, so a restart needs no
+    dictionary before its first frame, and read again when the names change."""
+    from engine.config import load_config
+    from engine.world.carte import named_lemmas
+
+    config = load_config(project)
+    first = Carte.of(config).named
+    assert {"data", "démocratie", "enjeu"} <= first
+    kept = config.paths.data / "named.json"
+    said = json.loads(kept.read_text(encoding="utf-8"))
+    kept.write_text(json.dumps(said | {"lemmas": ["lu"]}), encoding="utf-8")
+    assert named_lemmas(config) == {"lu"}  # read, not computed again
+    kept.write_text(json.dumps(said | {"names": ["autre"]}), encoding="utf-8")
+    assert named_lemmas(config) == first  # other names: read again
+    kept.write_text("{", encoding="utf-8")
+    assert named_lemmas(config) == first

@@ -11,8 +11,11 @@ A named thing of several words (`vie privée`) stands for its parts once it recu
 Each term also keeps where it is said (the mean of its places), so the map can name a
 cluster where it stands, and when (a term many have just said is rising).
 
-Counts are kept in numpy arrays that grow, so adding is a few array writes and
-ranking a region is one vectorised pass, whatever the carte holds.
+Counts are kept in numpy arrays that grow, so ranking a region is one vectorised pass,
+whatever the carte holds. What contributions add or take back waits in a list and is
+counted in one pass when a region is next read (a restart of ten thousand counts once).
+Weights and places are counted in whole thousandths and millionths, so the sums are
+exact: the same contributions give the same counts whenever they were counted.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import math
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -34,6 +38,7 @@ RISING_PEOPLE = 3
 VITAL_SECONDS = 300.0  # a theme's vitality: its arrivals over this long
 MEMBERS = 400  # the most recent members of a region looked at for its representatives
 STATEMENT_CHARS = (25, 220)  # what reads whole on the map as a representative statement
+UNITS = (1000.0, 1.0, 1e6, 1e6)  # a weight, a contribution and a place, in whole units
 
 
 @dataclass(frozen=True)
@@ -57,8 +62,9 @@ class Said:
     """What one contribution brought, so it can be taken back."""
 
     regions: tuple[int, ...]
-    columns: np.ndarray
-    weights: np.ndarray
+    columns: list[int]
+    weights: list[float]
+    units: list[float]  # per term: its weight in thousandths, 1, and the place in units
     x: float
     y: float
     born: float
@@ -96,7 +102,8 @@ class Lexicon:
         rows = len(names)
         # per region and term: the weight said, the contributions saying it, and the sum
         # of their places' x and y (one array, so a contribution is counted in one write)
-        self.table = np.zeros((4, rows, size))
+        self._table = np.zeros((4, rows, size))
+        self.pending: list[tuple[Said, float]] = []  # counted when a region is read
         # the terms said within the last RISING_SECONDS, (born, column), and their counts
         self.lately: deque[tuple[float, int]] = deque()
         self.said_lately: Counter[int] = Counter()
@@ -120,11 +127,13 @@ class Lexicon:
             sector = region_name(theme, sequence)
             if sector in self.index:
                 rows.append(self.index[sector])
-        columns = np.array([self._column(t.key) for t in reading.terms], dtype=np.int64)
+        columns = [self._column(t.key) for t in reading.terms]
         for term, column in zip(reading.terms, columns, strict=True):
             self.forms[column][term.form] += 1
-        weights = np.minimum([t.weight for t in reading.terms], CAPPED)
-        self.said[id] = Said(tuple(rows), columns, weights, x, y, born, reading, text=text)
+        weights = [min(t.weight, CAPPED) for t in reading.terms]
+        units = [round(x * UNITS[2]), round(y * UNITS[3])]
+        self.said[id] = Said(tuple(rows), columns, weights, units, x, y, born, reading,
+                             text=text)
         if shown:
             self.show(id)
 
@@ -154,11 +163,7 @@ class Lexicon:
                 region.members.remove(id)
 
     def _count(self, said: Said, sign: float) -> None:
-        rows = np.array(said.regions)[:, None]
-        columns = said.columns[None, :]
-        ones = np.ones(len(said.columns))
-        self.table[:, rows, columns] += sign * np.stack(
-            [said.weights, ones, said.x * ones, said.y * ones])[:, None, :]
+        self.pending.append((said, sign))
         for row in said.regions:
             self.regions[self._name(row)].count += int(sign)
         self.version += 1
@@ -172,13 +177,44 @@ class Lexicon:
             if " " in key:
                 for part in key.split():
                     self.parts.setdefault(part, []).append(column)
-            if column >= self.table.shape[2]:
-                self.table = np.pad(self.table, ((0, 0), (0, 0), (0, self.table.shape[2])))
+            if column >= self._table.shape[2]:
+                self._table = np.pad(self._table, ((0, 0), (0, 0), (0, self._table.shape[2])))
         return column
 
     @property
-    def weights(self) -> np.ndarray:
-        return self.table[0]
+    def table(self) -> np.ndarray:
+        """Per region and term, in whole units: the weight said, the contributions
+        saying it, and the sums of their places' x and y."""
+        if self.pending:
+            self._flush()
+        return self._table
+
+    def _flush(self) -> None:
+        """Count what waits, in one pass: each contribution's terms, once per region."""
+        _, rows, size = self._table.shape
+        waiting = self.pending
+        columns = np.fromiter(chain.from_iterable(said.columns for said, _ in waiting),
+                              dtype=np.int64)
+        lengths = [len(said.columns) for said, _ in waiting]
+        signs = np.repeat([sign for _, sign in waiting], lengths)
+        weights = np.fromiter(chain.from_iterable(said.weights for said, _ in waiting),
+                              dtype=float, count=len(columns))
+        values = (signs * np.rint(weights * UNITS[0]), signs,
+                  signs * np.repeat([said.units[0] for said, _ in waiting], lengths),
+                  signs * np.repeat([said.units[1] for said, _ in waiting], lengths))
+        for level in range(3):  # the carte, the theme's territory, the sector
+            row = np.repeat([said.regions[level] if len(said.regions) > level else -1
+                             for said, _ in waiting], lengths)
+            counted = row >= 0
+            flat = row[counted] * size + columns[counted]
+            for plane, summed in enumerate(values):
+                self._table[plane] += np.bincount(flat, weights=summed[counted],
+                                                  minlength=rows * size).reshape(rows, size)
+        self.pending = []
+
+    def _plane(self, plane: int, row: int) -> np.ndarray:
+        """One region's counts of every term said so far (weights as weights)."""
+        return self.table[plane, row, :len(self.keys)] / UNITS[plane]
 
     @property
     def docs(self) -> np.ndarray:
@@ -193,8 +229,8 @@ class Lexicon:
         """Each term's weighted log-odds z-score in `region` against the rest of the
         carte (the carte itself against a uniform prior)."""
         used = len(self.keys)
-        mine = self.weights[self.index[region], :used]
-        whole = self.weights[self.index[CARTE], :used]
+        mine = self._plane(0, self.index[region])
+        whole = self._plane(0, self.index[CARTE])
         total = float(whole.sum())
         if not used or total <= 0:
             return np.zeros(used)
@@ -227,8 +263,8 @@ class Lexicon:
             order = [c for _, c in lately] + order
         chosen: list[int] = []
         for column in order:
-            if len(chosen) >= count:
-                break
+            if len(chosen) >= 2 * count:  # twice as many, ranked below: the first three
+                break  # of six are the three first (a named thing may rise above a word)
             if docs[column] < 1 or (z[column] <= 0 and chosen and
                                     (whole[column] - docs[column]) > docs[column]):
                 continue  # said more elsewhere: not what this region says
@@ -247,6 +283,7 @@ class Lexicon:
             return []
         risen = {c: self.rising(c, now) for c in chosen}
         chosen.sort(key=lambda c: (-risen[c], -round(float(z[c]), 6), -docs[c], c))
+        del chosen[count:]
         top = max(max(float(z[c]) for c in chosen), 1e-6)
         found = []
         for column in chosen:
@@ -255,8 +292,8 @@ class Lexicon:
                 self.keys[column], self.forms[column].most_common(1)[0][0],
                 max(0.05, min(1.0, float(z[column]) / top)), float(z[column]),
                 int(docs[column]), risen[column],
-                float(self.table[2, row, column] / said),
-                float(self.table[3, row, column] / said)))
+                float(self.table[2, row, column] / UNITS[2] / said),
+                float(self.table[3, row, column] / UNITS[3] / said)))
         return found
 
     def _named(self, word: str, docs: np.ndarray) -> int | None:
@@ -309,7 +346,7 @@ class Lexicon:
             if not low <= len(said.text) <= high or said.text in ranked:
                 continue
             support = np.log1p(np.maximum(docs[said.columns] - 1.0, 0.0))
-            score = float((z[said.columns] * support * said.weights).sum()) / \
+            score = float((z[said.columns] * support * np.array(said.weights)).sum()) / \
                 math.sqrt(len(said.columns) + 2.0)
             if score > 0:
                 ranked[said.text] = (-score, id)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.meaning.language import Language, Token, words
 
@@ -35,10 +35,10 @@ CLAUSE = re.compile(r"[,;:—–]$")
 SENTENCE = re.compile(r"[.!?…]+[»\"”]?$")
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """A term: `key` its lemmas (its identity on the carte), `form` as it was said,
-    `weight` how much this contribution says it."""
+    `weight` how much this contribution says it (a named tuple: a restart makes ten
+    thousand readings' worth of them)."""
 
     key: str
     form: str
@@ -104,10 +104,13 @@ def terms_of(text: str, language: Language, weight: float,
         amount = weight * (WEIGHT["hashtag"] if token.hashtag else 1.0)
         if token.stop:
             continue
+        weak = language.weak(tokens, index)
         if not language.nominal(token.lemma) or language.conjugated(token):
-            add(token.lemma, display(token), amount * VERB)
+            if not weak:  # a verb reads as its infinitive (réinventer, not réinventent)
+                add(token.lemma, token.lemma, amount * VERB)
             continue
-        add(token.lemma, display(token), amount)
+        if not weak:
+            add(token.lemma, display(token), amount)
         # named things starting here: A B, A link B (vie privée, tirage au sort)
         for span in ((index + 1,), (index + 1, index + 2)):
             if span[-1] >= len(tokens):
@@ -121,8 +124,12 @@ def terms_of(text: str, language: Language, weight: float,
                 continue
             if len(parts) == 1 and not language.adjective(last.lemma):
                 continue
+            if len(parts) == 2 and language.adjective_only(token.lemma):
+                continue  # `privée en assemblée`: a named thing starts with its noun
             if len(parts) == 1 or parts[0].form.casefold() in language.links:
                 chain = [token, *parts]
+                if language.generic(token.lemma) and language.generic(last.lemma):
+                    break  # `demande du temps` names nothing
                 add(" ".join(t.lemma for t in chain), said(text, chain), amount * NAMED_BONUS)
                 break
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -63,12 +64,13 @@ class Carte:
     def __init__(self, themes: tuple[str, ...], sequences: tuple[str, ...] = (),
                  text_size: float = 0.03, font: Path | None = None,
                  language: str = "fr",
-                 shows: Callable[[Contribution], bool] | None = None) -> None:
+                 shows: Callable[[Contribution], bool] | None = None,
+                 named: frozenset[str] | None = None) -> None:
         self.setting = (themes, sequences, text_size * 2.0, font)
         self.language = Language(language)
-        names = (*themes, *sequences)
-        self.named = frozenset(self.language.lemma(word) for name in names
-                               for word in name.split())
+        # the event's own names, never terms (`named`: their lemmas, read before)
+        self.named = named if named is not None else self.language.names((*themes,
+                                                                          *sequences))
         self.shows = shows  # what this screen draws (a room's parcours); None: all
         self.states: dict[str, str] = {}
         self.version = 0
@@ -197,7 +199,7 @@ class Carte:
         draws (see `engine.cluster.screen`)."""
         event, display = config.event, config.display
         return cls(event.themes, event.sequences, display.text_size, display.font,
-                   event.language, shows)
+                   event.language, shows, named_lemmas(config))
 
     def terms(self, count: int = TERMS, now: float | None = None) -> list[dict[str, Any]]:
         """Each territory's and sector's terms as data (`carte terms`, `GET /api/terms`,
@@ -253,3 +255,26 @@ class Carte:
 
     def visible(self) -> list[Placed]:
         return [p for p in self.placed if p.contribution.id not in self.hidden]
+
+
+def named_lemmas(config: Config) -> frozenset[str]:
+    """The lemmas of the event's names, kept in the data folder: a restart reads them
+    there instead of loading the language's dictionary before its first frame (it is
+    loaded when a text next arrives)."""
+    event = config.event
+    names = [*event.themes, *event.sequences]
+    kept = config.paths.data / "named.json"
+    try:
+        said = json.loads(kept.read_text(encoding="utf-8"))
+        if said["language"] == event.language and said["names"] == names:
+            return frozenset(str(lemma) for lemma in said["lemmas"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    lemmas = Language(event.language).names(names)
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps({"language": event.language, "names": names,
+                                    "lemmas": sorted(lemmas)}), encoding="utf-8")
+    except OSError:
+        pass  # read again at the next start
+    return lemmas

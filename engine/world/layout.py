@@ -12,8 +12,10 @@ had filled them). The footprint
 is the contribution as drawn: a text typeset with the font's metrics at the carte's
 text size (see `typeset`), a picture at its real aspect ratio. Placement depends only
 on arrival order, so the same journal gives the same map, and nothing already placed
-ever moves. The names of themes and sequences (`names`) take boxes in the same
-occupancy, so no name covers a contribution.
+ever moves. A place lies in its theme's wedge (or just beside it): a territory's
+cards keep together at thirty as at three thousand. The names of themes and sequences
+(`names`) take boxes in the same occupancy, so no name covers a contribution; a card
+never gives way to a name, which moves on to free room by what it names.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ SLACK = 0.5  # how far beyond its sector's borders a place may lie (map units, u
 # near the centre a sector is narrower than a card, so it may spill; far out it keeps in
 NEAR_SLACK = (1.2, 2.0, 4.0)  # within 2 map units of the centre a place may lie 1.2 beyond
 # (a carte of a few dozen packs into its frame's shape), easing to SLACK at 4
+TERRITORY_SLACK = 0.12  # how far beyond its theme's wedge a place may lie (map units,
+# unstretched): a territory's cards keep together, its neighbours' stay out
 CORRIDOR = 0.08  # of a theme's angle, left between two territories
 SEQUENCE_GAP = 0.06  # of a sequence's angle, left between two sectors
 BACKTRACK = 60
@@ -143,14 +147,16 @@ def slack(radius: Any) -> Any:
     return SLACK + (most - SLACK) * np.clip((far - radius) / (far - near), 0.0, 1.0)
 
 
-def viewed(bounds: tuple[float, float, float, float], x: float, y: float, half_w: float,
-           half_h: float) -> float:
-    """The height (map units) of the whole view that frames `bounds` and a box there;
-    no more than the view of `bounds` alone while the box lies within it."""
+def viewed(bounds: tuple[float, float, float, float], x: Any, y: Any, half_w: float,
+           half_h: float) -> Any:
+    """The height (map units) of the whole view that frames `bounds` and a box there
+    (boxes at arrays of places: an array); no more than the view of `bounds` alone while
+    the box lies within it."""
     left, bottom, right, top = bounds
-    width = max(right, x + half_w) - min(left, x - half_w)
-    height = max(top, y + half_h) - min(bottom, y - half_h)
-    return max(width / NOMINAL_ASPECT, height, (right - left) / NOMINAL_ASPECT, top - bottom)
+    width = np.maximum(right, x + half_w) - np.minimum(left, x - half_w)
+    height = np.maximum(top, y + half_h) - np.minimum(bottom, y - half_h)
+    return np.maximum(np.maximum(width / NOMINAL_ASPECT, height),
+                      max((right - left) / NOMINAL_ASPECT, top - bottom))
 
 
 def name_level(bounds: tuple[float, float, float, float]) -> int:
@@ -174,7 +180,8 @@ class Layout:
         self.sequences = sequences
         self.em = em
         self.typesetter = typesetter(font)
-        self.occupancy = Occupancy()
+        self.occupancy = Occupancy()  # cards and names: where a name or a label may go
+        self.cards = Occupancy()  # cards alone: where a card may go (a name gives way)
         self.framed = Extent()
         self.walked: dict[tuple[str | None, int], int] = {}
         self.count = 0
@@ -268,7 +275,6 @@ class Layout:
         walk = self.walk_of(contribution)
         self.walked[walk] = int(step)
         box = (x, y, half_w, half_h)
-        self.names.uncover(box)
         self._take(box, walk)
         return box
 
@@ -293,9 +299,9 @@ class Layout:
         near = (sum(b[0] for b in middle) / len(middle),
                 sum(b[1] for b in middle) / len(middle)) if middle else None
         if alike and near is not None:  # touching one of the contributions it is alike
-            box = self._pack(near, alike, half_w, half_h, inside, compact=sparse)
-        if box is None and sparse:  # a sparse carte packs tight
-            box = self._pack(pole, self.boxes, half_w, half_h, inside, compact=True)
+            box = self._pack(near, alike, half_w, half_h, inside, sparse, self.cards)
+        if box is None and sparse:
+            box = self._pack(pole, self.boxes, half_w, half_h, inside, True, self.cards)
         if box is None:
             # Spots before the last one taken here are mostly full: the walk resumes near
             # it, so placing stays quick however many contributions the carte holds.
@@ -307,67 +313,90 @@ class Layout:
         return box, self.walked.get(walk, 0)
 
     def _name_spot(self, name: Name, half_w: float, half_h: float) -> Box | None:
-        """Where a name goes: beside the cards of what it names, in the free room that
-        widens the view least (from the middle of those cards along its axis)."""
-        anchor = (name.axis[0] * name.reach, name.axis[1] * name.reach)
+        """Where a name goes: the free room nearest the middle of the cards it names, or,
+        on a crowded carte, when a card has landed on it, nearest where it stood (it
+        steps aside, and stays near the frontier its cards grow at)."""
+        inside = self._inside(name.names)
+        if len(self.boxes) >= EVERY_BOX and name.box[2]:
+            x, y, _, _ = name.box  # first the spots around where it stood: quick to try
+            aside = self._pack((x, y), [name.box], half_w, half_h, inside, False,
+                               self.occupancy)
+            if aside is not None:
+                return aside
+            anchor = (x, y)
+        else:
+            anchor = self.centre(name.names) or (name.axis[0] * name.reach,
+                                                 name.axis[1] * name.reach)
         return self._pack(anchor, self.occupancy.near(*anchor, PACK_REACH), half_w, half_h,
-                          self._inside(name.names))
+                          inside, False, self.occupancy)
 
     def _inside(self, walk: tuple[str | None, int]) -> Callable[[Any, Any], Any]:
         """Whether points (floats or arrays) lie in the walk's sector, or less than
-        `slack` beyond one of its borders (its two sides, and the line across its apex)."""
-        if walk[0] is None:
+        `slack` beyond one of its borders (its two sides, and the line across its apex),
+        and never more than `TERRITORY_SLACK` beyond its theme's wedge: near the centre a
+        sequence may spill into its neighbours, never into another territory."""
+        theme, ring = walk
+        if theme is None:
             return lambda x, y: np.ones(np.shape(x), dtype=bool)
+        wedge = self._beyond((theme, 0))
+        sector = self._beyond(walk) if ring else wedge
+
+        def inside(x: Any, y: Any) -> Any:
+            u = x / SPREAD
+            beyond = sector(u, y)
+            return (wedge(u, y) <= TERRITORY_SLACK) & \
+                ((beyond <= SLACK) | (beyond <= slack(np.hypot(u, y))))
+        return inside
+
+    def _beyond(self, walk: tuple[str | None, int]) -> Callable[[Any, Any], Any]:
+        """How far points (x unstretched) lie beyond the walk's sector: signed
+        distances, < 0 inside."""
         low, high = self.sector(walk)
         cos_low, sin_low, cos_high, sin_high = (math.cos(low), math.sin(low),
                                                 math.cos(high), math.sin(high))
         cos_mid, sin_mid = math.cos((low + high) / 2), math.sin((low + high) / 2)
-
-        def inside(x: Any, y: Any) -> Any:
-            u = x / SPREAD
-            beyond = -np.minimum(np.minimum(y * cos_low - u * sin_low,
-                                            u * sin_high - y * cos_high),
-                                 u * cos_mid + y * sin_mid)  # signed distances, < 0 inside
-            return (beyond <= SLACK) | (beyond <= slack(np.hypot(u, y)))
-        return inside
+        return lambda u, y: -np.minimum(np.minimum(y * cos_low - u * sin_low,
+                                                   u * sin_high - y * cos_high),
+                                        u * cos_mid + y * sin_mid)
 
     def _pack(self, anchor: tuple[float, float], seeds: Iterable[Box], half_w: float,
-              half_h: float, inside: Callable[[float, float], bool], compact: bool = False
-              ) -> Box | None:
+              half_h: float, inside: Callable[[Any, Any], Any], compact: bool,
+              taken: Occupancy) -> Box | None:
         """The free box nearest `anchor` (x counted 1/SPREAD as much) among the spots
         touching the `seeds`: boxes pack side by side, gutter to gutter. `compact`:
         first the spots that widen the whole view least (none, while one fits within
         it), so a sparse carte fills its frame before it grows and stays large enough to
-        read whole. None when no spot is free."""
+        read whole. None when no spot is free. Every seed's twelve spots are ranked at
+        once, and only the best are tried against what is `taken` (the cards)."""
         ax, ay = anchor
-        overlaps = self.occupancy.overlaps
+        overlaps = taken.overlaps
         if bool(inside(ax, ay)) and not overlaps((ax, ay, half_w, half_h)):
             return (ax, ay, half_w, half_h)
+        boxes = np.array(list(seeds), dtype=float).reshape(-1, 4)
+        if not len(boxes):
+            return None
+        bx, by, bw, bh = boxes.T
+        right, left = bx + bw + half_w + TOUCH, bx - bw - half_w - TOUCH
+        top, bottom = by + bh + half_h + TOUCH, by - bh - half_h - TOUCH
+        across = (bx, bx - bw + half_w, bx + bw - half_w)  # centred, flush left, right
+        along = (by, by + bh - half_h, by - bh + half_h)  # centred, flush top, bottom
+        xs = np.stack((right, right, right, left, left, left, *across, *across), 1).ravel()
+        ys = np.stack((*along, *along, top, top, top, bottom, bottom, bottom), 1).ravel()
+        distance = ((xs - ax) / SPREAD) ** 2 + (ys - ay) ** 2
         bounds = self.framed.bounds if compact else None
-        best: tuple[float, float, Box] | None = None
+        view = np.zeros(len(xs)) if bounds is None else \
+            np.round(viewed(bounds, xs, ys, half_w, half_h), 9)
+        ranked = np.lexsort((distance, view))
         seen: set[tuple[float, float]] = set()
-        for bx, by, bw, bh in seeds:
-            xs = (bx, bx - bw + half_w, bx + bw - half_w)
-            ys = (by, by + bh - half_h, by - bh + half_h)
-            right, left = bx + bw + half_w + TOUCH, bx - bw - half_w - TOUCH
-            top, bottom = by + bh + half_h + TOUCH, by - bh - half_h - TOUCH
-            spots = np.array(((right, ys[0]), (right, ys[1]), (right, ys[2]), (left, ys[0]),
-                              (left, ys[1]), (left, ys[2]), (xs[0], top), (xs[1], top),
-                              (xs[2], top), (xs[0], bottom), (xs[1], bottom),
-                              (xs[2], bottom)))
-            within = inside(spots[:, 0], spots[:, 1])
-            for (x, y), ok in zip(spots.tolist(), within.tolist(), strict=True):
-                distance = ((x - ax) / SPREAD) ** 2 + (y - ay) ** 2
-                view = 0.0 if bounds is None else round(viewed(bounds, x, y, half_w,
-                                                               half_h), 9)
-                if not ok or (best is not None and (view, distance) >= best[:2]) or \
-                        (x, y) in seen:
-                    continue
-                seen.add((x, y))
-                box = (x, y, half_w, half_h)
-                if not overlaps(box):
-                    best = (view, distance, box)
-        return None if best is None else best[2]
+        for index in ranked[inside(xs[ranked], ys[ranked])].tolist():
+            spot = (float(xs[index]), float(ys[index]))
+            if spot in seen:
+                continue
+            seen.add(spot)
+            box = (*spot, half_w, half_h)
+            if not overlaps(box):
+                return box
+        return None
 
     def _walk(self, centre: tuple[float, float], start: float, first: int, seed: float,
               half_w: float, half_h: float, inside: Callable[[float, float], bool],
@@ -376,7 +405,7 @@ class Layout:
         sector, and the step it was found at. Steps are laid out a batch at a time and
         those inside the sector found at once (far out, a sector is a narrow share of
         each turn), so a crowded carte places as quickly as a sparse one."""
-        overlaps = self.occupancy.overlaps
+        overlaps = self.cards.overlaps
         cx, cy = centre
         for batch in itertools.count(first, WALK_BATCH):
             steps = np.arange(batch, batch + WALK_BATCH)
@@ -391,6 +420,7 @@ class Layout:
 
     def _take(self, box: Box, walk: tuple[str | None, int]) -> None:
         self.count += 1
+        self.cards.take(box)
         self.occupancy.take(box)
         self.framed.add(box)
         if len(self.boxes) < EVERY_BOX:
@@ -405,23 +435,35 @@ class Layout:
                 low, high = self.sector(named)
                 middle = (low + high) / 2
                 along = box[0] / SPREAD * math.cos(middle) + box[1] * math.sin(middle)
-                reached = self.reached.setdefault(named, [0.0, 0.0])
+                reached = self.reached.setdefault(named, [0.0, 0.0, 0.0, 0.0])
                 reached[0] += along
                 reached[1] += 1
+                reached[2] += box[0]
+                reached[3] += box[1]
                 if named != (theme, 0) and reached[1] == 1:
                     name = self.names.add(self.sequences[ring - 1], index, SEQUENCE_PX,
                                           self.axis((low + high) / 2), along, named)
                     self.framed.add(name.box)
+        if self.names.uncover(box):  # a name the card landed on moved on
+            self._frame_names()
         for _ in range(8):  # a larger step may widen the framing, which may ask another
             level = name_level(self.framed.get())
             if level <= self.names.level:
                 break
             self.names.rescale(level, [self.middle(name.names) for name in self.names.names])
-            for name in self.names.names:
-                if name.sequence or name.theme in self.present:
-                    self.framed.add(name.box)
+            self._frame_names()
+
+    def _frame_names(self) -> None:
+        for name in self.names.names:
+            if name.sequence or name.theme in self.present:
+                self.framed.add(name.box)
 
     def middle(self, walk: tuple[str | None, int]) -> float:
         """How far along its axis the places of `walk` lie on average (map units)."""
-        total, count = self.reached.get(walk, (THEME_REACH, 1.0))
+        total, count = self.reached.get(walk, (THEME_REACH, 1.0))[:2]
         return total / count
+
+    def centre(self, walk: tuple[str | None, int]) -> tuple[float, float] | None:
+        """The mean of the places of `walk` (None before its first)."""
+        reached = self.reached.get(walk)
+        return None if reached is None else (reached[2] / reached[1], reached[3] / reached[1])

@@ -75,17 +75,21 @@ class Names:
         self.level = level
         for index, name in enumerate(self.names):
             self.occupancy.free(name.box)
-            self.names[index] = self._walk(replace(name, reach=reaches[index]))
+            self.names[index] = self._walk(replace(name, reach=reaches[index],
+                                                   box=(0.0, 0.0, 0.0, 0.0)))
         self.version += 1
 
-    def uncover(self, box: Box) -> None:
-        """Move on any name `box` lands on (a place taken again from the journal, where
-        the names stood otherwise when it was found)."""
+    def uncover(self, box: Box) -> bool:
+        """Move on any name a card's `box` lands on (a card never gives way to a name);
+        whether one moved."""
+        moved = False
         for index, name in enumerate(self.names):
             if clash(name.box, box):
                 self.occupancy.free(name.box)
                 self.names[index] = self._walk(name)
                 self.version += 1
+                moved = True
+        return moved
 
     def _walk(self, name: Name) -> Name:
         em = self.em(name.px)
