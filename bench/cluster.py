@@ -4,8 +4,9 @@ beside the same on one machine.
 - drop on one node to drawn on another (p50, p95), against drop to drawn on one machine;
 - throughput: a burst of texts dropped at once on one node, contributions per second
   drawn on another, against the same burst drawn on one machine;
-- catch-up: a node joining with N contributions already in the stream, until its whole
-  carte is placed, against one machine restarting with N journaled.
+- catch-up: a node joining with 10,000 contributions already in the stream (1,000 with
+  `--quick`), until its whole carte is placed, against one machine restarting with as
+  many journaled.
 
     .venv/bin/python -m bench.cluster [--quick]
 """
@@ -14,22 +15,24 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench.common import Row, fabricated, make_project
+from bench.common import ROOT, Row, fabricated, make_project
 from engine.app import Engine
 from engine.clock import FixedClock, WallClock
 from engine.config import load_config
 from engine.journal.cache import PayloadCache
 from engine.journal.journal import Journal
 from engine.render.surface import OffscreenSurface
-from tests.nats_servers import NatsCluster, password, wait_for
+from tests.nats_servers import NatsCluster, ended, password, wait_for
 
 GROUP = "cluster"
 SIZE = (320, 180)
@@ -51,6 +54,18 @@ def live(config: Path) -> Engine:
                     live=True)
     engine.start()
     return engine
+
+
+def running(config: Path) -> subprocess.Popen[bytes]:
+    """`carte run --headless` of `config`, in a process of its own."""
+    return subprocess.Popen([sys.executable, "-m", "engine", "run", "--headless", "--config",
+                             str(config), "--size", f"{SIZE[0]}x{SIZE[1]}"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stopped(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    ended(process, 30)
 
 
 def pump(*engines: Engine) -> None:
@@ -97,10 +112,9 @@ def journal_texts(config: Path, count: int) -> None:
     loaded = load_config(config)
     journal = Journal(loaded.paths.data / "journal.sqlite")
     cache = PayloadCache(loaded.paths.data / "cache")
+    texts = (c for c in fabricated(2 * count, 0, loaded.event.themes) if c.kind == "text")
     try:
-        for index, contribution in enumerate(fabricated(count, 0, loaded.event.themes)):
-            if contribution.kind != "text":
-                continue
+        for index, contribution in enumerate(itertools.islice(texts, count)):
             said = f"{contribution.text} (idée {index})"
             body = said.encode()
             sha = hashlib.sha256(body).hexdigest()
@@ -133,22 +147,25 @@ def figures(quick: bool) -> list[Row]:
         servers = NatsCluster(folder / "nats")
         servers.start()
         engines: list[Engine] = []
+        plenary: subprocess.Popen[bytes] | None = None
         try:
             alone = node_project(folder / "alone", None, [])
             a = node_project(folder / "a", "pleniere", servers.urls)
             b = node_project(folder / "b", "salle-croisements", servers.urls[1:])
-            engines = [live(alone), live(a), live(b)]
-            one, plenary, salle = engines
-            wait_for(lambda: bool(plenary.cluster and plenary.cluster.joined and
-                                  salle.cluster and salle.cluster.joined), 30, "joined",
-                     lambda: pump(plenary, salle))
+            # the plenary on a machine of its own: its own process, as `carte run`
+            plenary = running(a)
+            engines = [live(alone), live(b)]
+            one, salle = engines
+            drop_to_drawn(a, (salle,), salle, 1, "accueil")  # both on the backbone
             local = drop_to_drawn(alone, (one,), one, rounds, "seul")
-            remote = drop_to_drawn(a, (plenary, salle), salle, rounds, "reseau")
+            remote = drop_to_drawn(a, (salle,), salle, rounds, "reseau")
             alone_rate = burst(alone, (one,), one, count, "seul")
-            remote_rate = burst(a, (plenary, salle), salle, count, "reseau")
+            remote_rate = burst(a, (salle,), salle, count, "reseau")
             for engine in engines:
                 engine.close()
             engines = []
+            stopped(plenary)
+            plenary = None
             source = node_project(folder / "source", "salle-attentions", servers.urls)
             journal_texts(source, joining)
             texts = len(Journal(load_config(source).paths.data / "journal.sqlite")
@@ -180,6 +197,8 @@ def figures(quick: bool) -> list[Row]:
         finally:
             for engine in engines:
                 engine.close()
+            if plenary is not None:
+                stopped(plenary)
             servers.stop()
 
     def p95(values: list[float]) -> float:
@@ -189,14 +208,15 @@ def figures(quick: bool) -> list[Row]:
         Row(GROUP, "text dropped on one node → drawn on another, p50 (loopback)",
             statistics.median(remote), "s", statistics.median(local),
             "drop → drawn on one machine", note=f"{rounds} drops one after another, settle "
-            "0.1 s included; three clustered nats-server, stream R3."),
+            "0.1 s included; three clustered nats-server, stream R3; the node dropped on "
+            "runs `carte run` in a process of its own, as on a machine of its own."),
         Row(GROUP, "text dropped on one node → drawn on another, p95", p95(remote), "s",
             p95(local), "drop → drawn on one machine"),
         Row(GROUP, f"throughput: {count} texts dropped at once, drawn on another node",
             remote_rate, "/s", alone_rate, "the same burst drawn on one machine"),
         Row(GROUP, f"catch-up: a node joining with {total:,} contributions in the stream",
-            caught_up, "s", restart, f"one machine restarting with {texts:,} journaled "
-            "(Engine, restore, first frame)",
+            caught_up, "s", restart, f"one machine restarting with {texts:,} journaled, "
+            "their places not (Engine, restore, each placed, first frame)",
             note=f"Every file fetched from the object store, decoded in the joiner's worker "
                  f"processes, journaled and placed. The source published them in "
                  f"{published:.0f} s ({texts / published:.0f} contributions/s into the "

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,6 +58,15 @@ def wait_for(condition: Callable[[], bool], seconds: float, what: str,
             pump()
         time.sleep(0.01)
     return time.monotonic() - started
+
+
+def ended(process: subprocess.Popen[Any], seconds: float) -> None:
+    """Wait for a process asked to stop; killed past `seconds`."""
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class NatsCluster:
@@ -126,11 +136,7 @@ class NatsCluster:
                 process.terminate()
         for process in self.processes:
             if process is not None:
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                ended(process, 10)
         self.processes = [None] * len(self.ports)
 
 

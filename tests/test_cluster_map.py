@@ -13,6 +13,8 @@ from engine import cli
 from engine.cluster import wire
 from engine.cluster.presence import Peers, Presence
 from engine.config import load_config
+from engine.journal.journal import Journal
+from engine.journal.ledger import OUTBOX_BATCH, Ledger
 from engine.problems import ProblemError
 from engine.world.carte import Carte
 from engine.world.contribution import Contribution, Tags
@@ -154,3 +156,45 @@ def test_a_bad_cluster_section_is_named_key_by_key(project: Path) -> None:
     for key in ("node", "servers", "shows", "steering", "user"):
         assert f"[cluster] {key}:" in said, key
     assert "anonymous" in said and str(project) in said
+
+
+def test_a_run_of_the_stream_is_journaled_whole_or_not_at_all(tmp_path: Path) -> None:
+    """A node killed in the middle of a run of stream messages must resume from before
+    the run: nothing of it journaled, the applied position where it was."""
+    ledger = Ledger(Journal(tmp_path / "journal.sqlite"), "carte")
+    tags = Tags(theme=THEMES[0])
+    ledger.received("a" * 16, "text", "une.txt", "pleniere", tags, "archive/a.txt", "shown",
+                    "", 1.0, 1)
+    with pytest.raises(RuntimeError), ledger.applying():
+        ledger.received("b" * 16, "text", "deux.txt", "pleniere", tags, "archive/b.txt",
+                        "hidden", "", 2.0, 2)
+        ledger.advance(3)
+        raise RuntimeError("killed")
+    assert ledger.applied() == 1
+    assert [e.id for e in ledger.journal.contributions()] == ["a" * 16]
+    with ledger.applying():
+        ledger.received("b" * 16, "text", "deux.txt", "pleniere", tags, "archive/b.txt",
+                        "hidden", "", 2.0, 2)
+        ledger.advance(3)
+    assert ledger.applied() == 3
+    assert [(e.id, e.state, e.stream) for e in ledger.journal.contributions()] == [
+        ("a" * 16, "shown", 1), ("b" * 16, "hidden", 2)]
+
+
+def test_a_hide_never_leaves_before_its_contribution(tmp_path: Path) -> None:
+    """A moderation of a contribution the stream does not have yet waits for it (the
+    contribution then carries its state), however long the outbox: the outbox sends its
+    messages all in flight at once, and one that reached the others before what it
+    hides would be lost."""
+    ledger = Ledger(Journal(tmp_path / "journal.sqlite"), "carte")
+    journal = ledger.journal
+    for index in range(OUTBOX_BATCH + 10):
+        journal.accept(f"{index:016x}", "text", f"{index}.txt", f"{index}.txt", Tags(), "")
+    last = f"{OUTBOX_BATCH + 9:016x}"
+    journal.moderate(last, "hidden")
+    sent = ledger.unsent()
+    assert len(sent) == OUTBOX_BATCH and all(u.entry is not None for u in sent)
+    assert ledger.echoed(last, journal.last_moderation(), 1)  # in the stream now
+    journal.moderate(last, "shown")
+    waiting = [(u.id, u.state) for u in ledger.unsent(limit=1000) if u.entry is None]
+    assert waiting == [(last, "shown")]

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import queue
 import ssl
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import nats
@@ -40,8 +40,7 @@ log = logging.getLogger(__name__)
 CUT_AFTER = 3.0  # seconds without a working backbone before this node counts as cut off
 HEALTH_SECONDS = 1.0
 RETRY_SECONDS = 1.0
-BATCH = 128
-INBOUND_LIMIT = 64  # arrivals waiting for the frame loop before the stream waits
+INBOUND_LIMIT = 256  # arrivals waiting for the frame loop before the stream waits
 DUPLICATE_WINDOW = 24 * 3600.0  # a retry a day later is still recognised
 
 
@@ -149,6 +148,11 @@ class Backbone:
     def cue(self, cue: wire.Cue) -> None:
         self.outgoing.put(cue)
         self.wake()
+
+    def behind(self) -> bool:
+        """The stream holds more than this node applied (as last told)."""
+        status = self.status
+        return status.state == "joined" and status.applied < status.last
 
     def say(self, scene: str) -> None:
         """What this node's presence says of its screen (from the frame loop)."""
@@ -294,57 +298,59 @@ class Backbone:
     # -- the stream, in order --------------------------------------------------------------
 
     async def _consume(self, js: Any, applier: Applier) -> None:
-        """Apply the stream from the last sequence applied, batch after batch, read by
-        sequence with direct gets (any replica answers them: no reader to keep alive on
-        a server that may die); a doorbell on the stream's subjects says there is more.
-        Anything that goes wrong starts again from there: nothing skipped, nothing twice."""
+        """Apply the stream from the last sequence applied, read by sequence with direct
+        gets (any replica answers them: no reader to keep alive on a server that may
+        die), a window ahead at once; a doorbell on the stream's subjects says there is
+        more, and how much (each message it hears, at most one more in the stream).
+        Anything that goes wrong starts again from the applied position: nothing
+        skipped, nothing twice."""
         doorbell = asyncio.Event()
+        rung = 0
 
         async def ring(_message: Any) -> None:
+            nonlocal rung
+            rung += 1
             doorbell.set()
 
         await self.nc.subscribe(self.subjects.log, cb=ring)
+        expected = 0  # the stream's last sequence, as far as this node can tell
         while True:
             if not self.joined:
+                applier.reset()
                 await asyncio.sleep(0.1)
                 continue
             try:
-                first = applier.applied + 1
-                last = max(self.status.last, first)
-                found = await asyncio.gather(*(self._read(js, seq, last) for seq in
-                                               range(first, min(first + BATCH, last + 1))))
-                reads = list(itertools.takewhile(lambda read: read is not None, found))
-                if not reads and any(found):  # a sequence the stream no longer holds
-                    log.warning("cluster: stream message %d is gone; skipped", first)
-                    await asyncio.to_thread(self.ledger.advance, first)
-                    applier.applied = first
-                    continue
-                if not reads:
-                    applier.pending = 0
-                    doorbell.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(doorbell.wait(), 0.25)
-                    continue
                 while self.inbound.qsize() > INBOUND_LIMIT:
                     await asyncio.sleep(0.02)
-                await applier.apply((js, self.objects), reads)  # type: ignore[arg-type]
-                self.status = replace(self.status, applied=applier.applied,
-                                      last=max(self.status.last, applier.applied))
+                expected = max(expected + rung, self.status.last, applier.applied + 1)
+                rung = 0
+                doorbell.clear()
+                if await applier.follow((js, self.objects), partial(self._read, js), expected,
+                                        self.status.last):
+                    self.status = replace(self.status, applied=applier.applied,
+                                          last=max(self.status.last, applier.applied))
+                    continue
+                expected = max(self.status.last, applier.applied)
+                if not rung:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(doorbell.wait(), 0.25)
             except asyncio.CancelledError:
                 raise
             except Transient as error:
+                applier.reset()
                 log.info("cluster: %s; trying again", error)
                 await asyncio.sleep(RETRY_SECONDS)
             except Exception as error:
+                applier.reset()
                 self._failing(describe(error))
                 await asyncio.sleep(RETRY_SECONDS)
 
-    async def _read(self, js: Any, seq: int, last: int) -> Read | None:
+    async def _read(self, js: Any, seq: int) -> Read | None:
         try:
             message = await js.get_msg(self.settings.stream, seq=seq, direct=True)
         except NotFoundError:
             return None
-        return Read(seq, message.subject, message.data or b"", max(0, last - seq))
+        return Read(seq, message.subject, message.data or b"")
 
     # -- what this node took ---------------------------------------------------------------
 

@@ -14,6 +14,7 @@ node (`[cluster] steering = "show"`) or stay here (`"room"`).
 from __future__ import annotations
 
 import logging
+import queue
 import time
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -30,7 +31,16 @@ if TYPE_CHECKING:
     from engine.world.carte import Carte
 
 log = logging.getLogger(__name__)
-ECHO_SECONDS = 5.0  # a contribution taken here not back from the stream by then is shown
+# a contribution taken here not back from the stream by then, while the stream gives
+# nothing back either, is shown at a provisional place
+ECHO_SECONDS = 5.0
+# A late backlog (a room joining late, or back from a long cut, takes in the thousands
+# it missed) is placed for three times as long as the rest of a frame took, from a
+# quarter of a second to two (well within the watchdog's ten): the picture runs at a few
+# frames a second meanwhile, and the backbone's thread has the time to feed it.
+CATCH_UP_SHARE = 3.0
+CATCH_UP_SECONDS = 0.25
+CATCH_UP_MOST = 2.0
 TRANSPORT = ("blackout", "freeze", "tempo")
 
 
@@ -60,6 +70,10 @@ class ClusterLink:
         self.steering = engine.config.cluster.steering
         self.joined = False
         self.waiting: dict[str, tuple[Arrived, float]] = {}  # taken here, not back yet
+        # when the stream last moved on here: while it does, what waits is on its way (a
+        # long outbox after a cut), not stuck
+        self.applied, self.given = 0, 0.0
+        self.left = time.perf_counter()  # when the last frame's share of the link ended
         self.completions: dict[str, Contribution] = {}  # a video completed while waiting
         self.cues: dict[str, Any] = {}
 
@@ -91,14 +105,25 @@ class ClusterLink:
         self.completions[contribution.id] = contribution
 
     def frame(self, deadline: float) -> None:
-        """Apply what the backbone said, within the frame's budget; share this node's
-        cues; show what waited too long."""
+        """Apply what the backbone said, within the frame's budget (a late backlog: for
+        longer, waiting for more while the backbone is behind, so a room joining late is
+        whole soon); share this node's cues; show what waited too long."""
         engine = self.engine
-        while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        # a late backlog takes CATCH_UP_SHARE of the time, the picture the rest
+        catch_up = min(CATCH_UP_MOST, max(CATCH_UP_SECONDS,
+                                          CATCH_UP_SHARE * (started - self.left)))
+        late: float | None = None  # catching up until then
+        while (now := time.perf_counter()) < (deadline if late is None else late):
             try:
-                message = self.backbone.inbound.get_nowait()
-            except Exception:
+                if late is not None and self.backbone.behind():
+                    message = self.backbone.inbound.get(timeout=late - now)
+                else:
+                    message = self.backbone.inbound.get_nowait()
+            except queue.Empty:
                 break
+            if late is None and isinstance(message, Arrived) and message.restored:
+                late = now + catch_up
             if isinstance(message, Contact):
                 self.joined = message.joined
             elif isinstance(message, Arrived):
@@ -124,11 +149,14 @@ class ClusterLink:
             elif isinstance(message, Cued):
                 self._apply_cue(message)
         now = time.monotonic()
-        if not self.joined or any(now - since > ECHO_SECONDS
-                                  for _, since in self.waiting.values()):
+        if self.backbone.status.applied != self.applied:
+            self.applied, self.given = self.backbone.status.applied, now
+        if not self.joined or (now - self.given > ECHO_SECONDS and any(
+                now - since > ECHO_SECONDS for _, since in self.waiting.values())):
             self._show_waiting()
         self._share_cues()
         self.backbone.say(engine.scene_name)
+        self.left = time.perf_counter()
 
     def _show_waiting(self) -> None:
         carte = self.engine.carte

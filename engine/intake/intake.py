@@ -98,6 +98,16 @@ class Moderated:
 Message = Arrived | Completed | Refused | Moderated | Duplicate
 
 
+@dataclass(frozen=True)
+class Readied:
+    """Another node's contribution decoded, read, archived and cached here, waiting for
+    its place in the stream to be journaled; `unknown`: its tags not understood."""
+
+    contribution: Contribution
+    archive: str
+    unknown: tuple[str, ...] = ()
+
+
 def limits_of(config: Config) -> Limits:
     intake = config.intake
     return Limits(max_bytes=intake.max_file_mb * 1024 * 1024,
@@ -445,18 +455,31 @@ class Intake:
 
     # -- from the other rooms -----------------------------------------------------------
 
-    def receive(self, path: Path, decoded: Contribution | Refusal, sha256: str, name: str,
-                tags: dict[str, object], state: str, at: float, origin: str, seq: int,
-                ledger: Ledger) -> Arrived | Refused:
+    def readied(self, path: Path, decoded: Contribution, sha256: str, name: str,
+                tags: dict[str, object], origin: str) -> Readied:
         """A file node `origin` took, fetched from the shared stream into `path` (its
-        digest checked) and `decoded` here in a decoder worker with this node's caps: its
-        tags matched against the event's vocabulary like a sidecar's, archived and
-        journaled at its place `seq` in the stream. A file refused here is kept with its
-        reason, as a dropped one is."""
-        id = sha256[:16]
+        digest checked, synced) and `decoded` here in a decoder worker with this node's
+        caps: its tags matched against the event's vocabulary like a sidecar's, read,
+        archived and cached; journaled later, at its place in the stream (`receive`).
+        Any order and several at once: nothing here depends on the stream's order."""
+        values, unknown = from_values(dict(tags), self.config.event, f"from {origin}")
+        values.pop("moderation", None)  # a first state travels as the state, nothing else
+        contribution = understood(replace(decoded, id=sha256[:16], name=name,
+                                          tags=combine(decoded.tags, [values])), self.language)
+        stored = self.archive.store(path, sha256, link=True)
+        path.unlink(missing_ok=True)
+        self.cache.save(contribution)
+        return Readied(contribution, str(stored.relative_to(self.config.paths.data)),
+                       tuple(unknown))
+
+    def receive(self, id: str, path: Path, result: Readied | Refusal, name: str, state: str,
+                at: float, origin: str, seq: int, ledger: Ledger) -> Arrived | Refused:
+        """Journal at its place `seq` in the stream a file node `origin` took: `readied`
+        here, or refused here by this node's caps (kept with its reason, as a dropped
+        file is)."""
         label = f"{origin}:{name}"
-        if isinstance(decoded, Refusal):
-            reason = f"from {origin}, refused here: {decoded}"
+        if isinstance(result, Refusal):
+            reason = f"from {origin}, refused here: {result}"
             folder = self.config.paths.refused
             folder.mkdir(parents=True, exist_ok=True)
             target = unique(folder / f"{origin}-{id}{path.suffix}")
@@ -467,18 +490,11 @@ class Intake:
             ledger.refused(id, name, origin, reason, seq)
             log.warning("refused: %s: %s", label, reason)
             return Refused(label, reason)
-        values, unknown = from_values(dict(tags), self.config.event, f"from {origin}")
-        values.pop("moderation", None)  # a first state travels as the state, nothing else
-        contribution = understood(replace(decoded, id=id, name=name,
-                                          tags=combine(decoded.tags, [values])), self.language)
-        stored = self.archive.store(path, sha256)
-        path.unlink(missing_ok=True)
-        self.cache.save(contribution)
+        contribution = result.contribution
         ledger.received(id, contribution.kind, name, origin, contribution.tags,
-                        str(stored.relative_to(self.config.paths.data)), state,
-                        contribution.note, at, seq)
-        if unknown:
-            log.warning("%s: not understood and ignored: %s", label, "; ".join(unknown))
+                        result.archive, state, contribution.note, at, seq)
+        if result.unknown:
+            log.warning("%s: not understood and ignored: %s", label, "; ".join(result.unknown))
         return Arrived(contribution, state, stream=seq)
 
     # -- the journal's carte -------------------------------------------------------------

@@ -150,7 +150,8 @@ class Journal:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.lock = threading.Lock()
+        # re-entrant: the stream's applier reads inside its own transaction (see Ledger)
+        self.lock = threading.RLock()
         self.db = sqlite3.connect(path, check_same_thread=False, timeout=10.0,
                                   isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
