@@ -107,13 +107,17 @@ def measure(participants: int, photos: int, folder: Path) -> list[Row]:
         engine.start()
         assert engine.web is not None
         port = engine.web.server.port
+        idle = engine.config.web.header_seconds / 2
         client = Client(f"http://127.0.0.1:{port}")
 
         async def participant(number: int, shots: range, times: list[float]) -> None:
             await asyncio.sleep(random.Random(number).uniform(0, STAGGER))
             address = f"127.0.{1 + number // 200}.{10 + number % 200}"
+            # A phone lets an idle connection go before the door does (it closes one idle
+            # for `header_seconds`), or a photo sent after a Retry-After of that length
+            # races the close; a browser would send it again on a fresh connection.
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(
-                    local_addr=(address, 0))) as phone:
+                    local_addr=(address, 0), keepalive_timeout=idle)) as phone:
                 for shot in shots:
                     index = number * (photos + 1) + shot  # distinct, the extra one too
                     picture = distinct(bases[index % len(bases)], index)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
+import moderngl
 import numpy as np
 import pytest
 
@@ -14,6 +17,7 @@ from engine.clock import FixedClock
 from engine.config import load_config
 from engine.intake.corpus import contributions, day
 from engine.intake.intake import Arrived
+from engine.render.settle import settle
 from engine.render.surface import OffscreenSurface
 from engine.render.text import STRIDE
 from engine.world.contribution import Contribution, Tags
@@ -308,3 +312,45 @@ def test_settled_cards_keep_their_contrast_in_every_scene(project: Path, scene: 
         assert np.nanmin(ratios) >= TARGET * 0.8, sorted(ratios)
     finally:
         engine.close()
+
+
+def test_other_threads_run_while_the_frame_is_drawn(ctx) -> None:
+    """llvmpipe draws on its own threads; waiting for it must let Python's lock go, or the
+    web door and intake stand still for most of each frame. The interpreter is told never
+    to take the lock from the frame thread, so the helper runs only if the wait gives it."""
+    program = ctx.program(
+        vertex_shader="#version 330\nin vec2 p; void main() { gl_Position = vec4(p, 0, 1); }",
+        fragment_shader="#version 330\nout vec4 c; void main() { float s = 0.0;"
+                        " for (int i = 0; i < 200; i++) s += sin(gl_FragCoord.x * float(i));"
+                        " c = vec4(s, 0, 0, 1); }")
+    corners = ctx.buffer(np.array([-1, -1, 1, -1, -1, 1, 1, 1], "f4").tobytes())
+    quad = ctx.vertex_array(program, [(corners, "2f", "p")])
+    # Left alive and bound: moderngl binds the last framebuffer used again after its own
+    # calls, and a released one there is an error for the tests that follow.
+    target = ctx.simple_framebuffer((640, 360))
+    gate, ran = threading.Lock(), threading.Event()
+    gate.acquire()
+
+    def helper() -> None:
+        with gate:
+            ran.set()
+
+    thread = threading.Thread(target=helper, name="beside-the-frame")
+    thread.start()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1000.0)
+    try:
+        gate.release()  # the helper now waits only for the interpreter's lock
+        for _ in range(20):  # each wait is a chance; a wait holding the lock gives none
+            target.use()
+            quad.render(moderngl.TRIANGLE_STRIP)
+            settle(ctx)
+            if ran.is_set():
+                break
+        seen = ran.is_set()
+    finally:
+        sys.setswitchinterval(interval)
+        thread.join()
+        for released in (quad, corners, program):
+            released.release()
+    assert seen, "the frame's wait held Python's lock: no other thread ran meanwhile"

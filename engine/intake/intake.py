@@ -49,6 +49,8 @@ RETRY_SECONDS = 10.0
 # How long `stop` waits for its threads, all together: a decode under way is dropped at
 # once (its file stays for the next start), so only a disk write can take this long.
 STOP_SECONDS = 5.0
+THREADS_PER_WORKER = 2
+WORKER_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,9 @@ class Intake:
         self.workers = [DecoderWorker(self.limits, config.intake.decode_timeout,
                                       config.intake.worker_memory_mb, self.stopping)
                         for _ in range(config.intake.workers)]
+        # The decoders free for a file: a thread holds one only while it decodes, so each
+        # decodes the next file while another thread archives and journals the last.
+        self.idle: queue.Queue[DecoderWorker] = queue.Queue()
         self.orphans: dict[Path, float] = {}
         self.retry: dict[Path, float] = {}
         self.lock = threading.Lock()
@@ -153,11 +158,13 @@ class Intake:
     # -- running live -------------------------------------------------------------------
 
     def start(self) -> None:
-        """Take what is dropped, one thread per decoder worker."""
+        """Take what is dropped: two threads per decoder worker, which they share."""
         self.live = True
-        for index, worker in enumerate(self.workers):
-            thread = threading.Thread(target=self._run, args=(worker,),
-                                      name=f"intake-{index}", daemon=True)
+        for worker in self.workers:
+            worker.warm()  # the first file dropped pays no start-up
+            self.idle.put(worker)
+        for index in range(THREADS_PER_WORKER * len(self.workers)):
+            thread = threading.Thread(target=self._run, name=f"intake-{index}", daemon=True)
             self.threads.append(thread)
         if self.moderation:
             self.threads.append(threading.Thread(target=self._poll_moderation,
@@ -182,8 +189,7 @@ class Intake:
         for worker in self.workers:
             worker.stop()
 
-    def _run(self, worker: DecoderWorker) -> None:
-        worker.warm()
+    def _run(self) -> None:
         while not self.stopping.is_set():
             try:
                 dropped = self.dropped.get(timeout=0.2)
@@ -195,7 +201,7 @@ class Intake:
                     continue  # handed over and seen by the watcher too: taken once
                 self.taking.add(dropped.path)
             try:
-                message = self.guarded(dropped.path, worker)
+                message = self.guarded(dropped.path)
             finally:
                 with self.lock:
                     self.taking.discard(dropped.path)
@@ -251,7 +257,8 @@ class Intake:
                      if is_sidecar(p) and p.exists()]
         return [m for m in messages if m is not None]
 
-    def guarded(self, path: Path, worker: DecoderWorker, final: bool = False) -> Message | None:
+    def guarded(self, path: Path, worker: DecoderWorker | None = None, final: bool = False
+                ) -> Message | None:
         """`process`, with any failure logged and the file left in the inbox for a retry
         (a full data disk, a journal that cannot be written: nothing is lost)."""
         try:
@@ -271,7 +278,9 @@ class Intake:
             self.retry[path] = time.monotonic() + RETRY_SECONDS
         return None
 
-    def process(self, path: Path, worker: DecoderWorker, final: bool = False) -> Message | None:
+    def process(self, path: Path, worker: DecoderWorker | None = None, final: bool = False
+                ) -> Message | None:
+        """Take one inbox file; decoded by `worker`, or by a free one (live)."""
         if not os.path.lexists(path):
             return None
         if is_sidecar(path):
@@ -306,7 +315,8 @@ class Intake:
         # once the rest is decoded.
         preview = self.live and path.suffix.lower() in VIDEO_SUFFIXES
         try:
-            decoded = worker.decode(path, preview=preview)
+            with self.decoder(worker) as free:
+                decoded = free.decode(path, preview=preview)
         except Refusal as refusal:
             return self.refuse(path, str(refusal), id, sidecar)
         tags, unknown, state = self._tags(path, decoded, sidecar)
@@ -335,11 +345,12 @@ class Intake:
         self.messages.put(Arrived(contribution, state))
         return self._complete(contribution, stored, worker)
 
-    def _complete(self, shown: Contribution, stored: Path, worker: DecoderWorker
+    def _complete(self, shown: Contribution, stored: Path, worker: DecoderWorker | None
                   ) -> Message | None:
         """The whole of a video shown by its first frame, from its archived copy."""
         try:
-            whole = worker.decode(stored)
+            with self.decoder(worker) as free:
+                whole = free.decode(stored)
         except Refusal as refusal:
             log.warning("%s: only its first frame is shown: %s", shown.name, refusal)
             return None
@@ -350,6 +361,25 @@ class Intake:
                         reading=shown.reading)
         self.cache.save(whole)
         return Completed(whole)
+
+    @contextlib.contextmanager
+    def decoder(self, worker: DecoderWorker | None) -> Iterator[DecoderWorker]:
+        """`worker`, or a free decoder held for one decode (`Abandoned` when the engine
+        stops while every one is busy)."""
+        if worker is not None:
+            yield worker
+            return
+        while True:
+            try:
+                free = self.idle.get(timeout=WORKER_POLL_SECONDS)
+                break
+            except queue.Empty:
+                if self.stopping.is_set():
+                    raise Abandoned("stopping") from None
+        try:
+            yield free
+        finally:
+            self.idle.put(free)
 
     def _already(self, path: Path, sidecar: Path | None, source: str,
                  existing: Entry) -> Message | None:

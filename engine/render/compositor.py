@@ -27,6 +27,7 @@ from engine.render.library import LoadedShader, ShaderLibrary
 from engine.render.media import PictureLayer
 from engine.render.paint import PaintLayer
 from engine.render.prologue import IMAGE_UNITS
+from engine.render.settle import settle
 from engine.render.shader import CHANNELS
 from engine.render.surface import FrameTarget
 from engine.render.text import TextBatch, instances
@@ -107,8 +108,10 @@ class Compositor:
         target.fbo.use()
         self.ctx.disable(moderngl.BLEND)
         if loaded is None:
+            settle(self.ctx)
             self.ctx.copy_framebuffer(target.fbo, second.fbo)
         else:
+            settle(self.ctx)
             for frame, role in ((first, "startImage"), (second, "endImage")):
                 frame.texture.build_mipmaps()
                 frame.texture.use(IMAGE_UNITS[role])
@@ -131,7 +134,9 @@ class Compositor:
                 loaded = self.shaders.get(layer.shader) if layer.shader else None
                 if layer.kind == "post" or (loaded and self._reads_below(loaded, layer.params)):
                     below = self._scratch("below", target.size)
+                    settle(self.ctx)
                     self.ctx.copy_framebuffer(below.fbo, target.fbo)
+                    settle(self.ctx)
                     below.texture.build_mipmaps()
                     below.texture.use(IMAGE_UNITS["inputImage"])
                     target.fbo.use()
@@ -202,6 +207,7 @@ class Compositor:
     def _keep_previous(self, target: FrameTarget) -> None:
         """Feedback effects read the last frame; copy it only when one is drawn."""
         if self.wants_previous:
+            settle(self.ctx)
             self.ctx.copy_framebuffer(self._scratch("previous", target.size).fbo, target.fbo)
 
     def _draw_layer(self, layer: LayerSpec, carte: Carte, inputs: FrameInputs,

@@ -15,6 +15,8 @@ import moderngl
 import numpy as np
 from PIL import Image
 
+from engine.render.settle import settle
+
 
 class FrameTarget:
     """The framebuffer every frame is composed into; readable for previews and tests."""
@@ -27,6 +29,7 @@ class FrameTarget:
 
     def pixels(self) -> np.ndarray:
         """The frame as an (height, width, 4) uint8 array, top row first."""
+        settle(self.ctx)
         data = self.fbo.read(components=4, alignment=1)
         return np.frombuffer(data, dtype=np.uint8).reshape(self.size[1], self.size[0], 4)[::-1]
 
@@ -70,7 +73,7 @@ class OffscreenSurface:
         self.size = size
 
     def present(self, frame: FrameTarget) -> None:
-        return None
+        settle(self.ctx)  # the frame drawn, as a window's would be, with the GIL let go
 
     def poll(self) -> bool:
         return True
@@ -115,6 +118,7 @@ class WindowSurface:
         self.size = pygame.display.get_window_size()
 
     def present(self, frame: FrameTarget) -> None:
+        settle(self.ctx)
         self.ctx.copy_framebuffer(self.ctx.screen, frame.fbo)
         self.pygame.display.flip()
 

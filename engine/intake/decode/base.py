@@ -45,16 +45,20 @@ def read_capped(path: Path, limit: int) -> bytes:
     return data
 
 
+PALETTE_SAMPLE = 8000
+
+
 def palette(rgba: np.ndarray, colours: int = 5) -> tuple[Colour, ...]:
     """The dominant colours of an RGBA image, most present first, ignoring transparency."""
     from PIL import Image
 
+    # Median cut grows much faster than the sample (20,000 pixels of a grainy photo took
+    # 0.3 s, most of a photo's decoding); 8,000 find the same five colours.
     pixels = rgba.reshape(-1, 4)
-    pixels = pixels[pixels[:, 3] > 32][:, :3]
-    if len(pixels) == 0:
+    seen = np.flatnonzero(pixels[:, 3] > 32)
+    if len(seen) == 0:
         return ()
-    step = max(1, len(pixels) // 20000)
-    sample = np.ascontiguousarray(pixels[::step]).reshape(1, -1, 3)
+    sample = pixels[seen[::max(1, len(seen) // PALETTE_SAMPLE)], :3].reshape(1, -1, 3)
     quantised = Image.fromarray(sample.astype(np.uint8), "RGB").quantize(colours)
     counts = sorted(quantised.getcolors() or [], reverse=True)
     flat = quantised.getpalette() or []

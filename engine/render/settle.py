@@ -1,0 +1,47 @@
+"""Waiting for the GL with Python's interpreter let go.
+
+Mesa's llvmpipe draws on its own threads, when a result is needed (a copy between
+framebuffers, mipmaps, a read, the end of a frame). moderngl waits for that work while
+holding the GIL, so the web door's and intake's threads stood still for most of each
+frame: a phone's upload was answered in seconds instead of a fraction of one. `settle`
+waits for the same work through ctypes, which releases the GIL while it waits; the
+frame costs the same, and the other threads run meanwhile. The main thread only, on its
+current context (glvnd dispatches `glFinish` to it, EGL or GLX alike).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+from collections.abc import Callable
+
+import moderngl
+
+LIBRARIES = ("libOpenGL.so.0", "libGL.so.1", ctypes.util.find_library("GL"))
+
+
+def _gl_finish() -> Callable[[], None] | None:
+    """`glFinish` as a ctypes function (which lets the GIL go), or None where no GL
+    library can be loaded this way."""
+    for name in LIBRARIES:
+        if not name:
+            continue
+        try:
+            function = ctypes.CDLL(name).glFinish
+        except (OSError, AttributeError):
+            continue
+        function.argtypes = []
+        function.restype = None
+        return function
+    return None
+
+
+GL_FINISH = _gl_finish()
+
+
+def settle(ctx: moderngl.Context) -> None:
+    """Wait until the GL work queued so far is done, letting other threads run."""
+    if GL_FINISH is not None:
+        GL_FINISH()
+    else:
+        ctx.finish()  # holds the GIL, but waits all the same
