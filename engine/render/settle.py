@@ -7,17 +7,22 @@ frame: a phone's upload was answered in seconds instead of a fraction of one. `s
 waits for the same work through ctypes, which releases the GIL while it waits; the
 frame costs the same, and the other threads run meanwhile. The main thread only, on its
 current context (glvnd dispatches `glFinish` to it, EGL or GLX alike).
+
+On a GPU, GL calls return at once and the GPU works beside the CPU: waiting there would
+only take that head start away, so `settle` waits only where a software renderer draws.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import weakref
 from collections.abc import Callable
 
 import moderngl
 
 LIBRARIES = ("libOpenGL.so.0", "libGL.so.1", ctypes.util.find_library("GL"))
+SOFTWARE = ("llvmpipe", "softpipe", "swiftshader", "software rasterizer", "apple software")
 
 
 def _gl_finish() -> Callable[[], None] | None:
@@ -37,10 +42,23 @@ def _gl_finish() -> Callable[[], None] | None:
 
 
 GL_FINISH = _gl_finish()
+ON_CPU: weakref.WeakKeyDictionary[moderngl.Context, bool] = weakref.WeakKeyDictionary()
+
+
+def drawn_on_cpu(ctx: moderngl.Context) -> bool:
+    """Whether `ctx` is a software renderer (Mesa's llvmpipe, SwiftShader…)."""
+    known = ON_CPU.get(ctx)
+    if known is None:
+        renderer = str(ctx.info.get("GL_RENDERER", "")).casefold()
+        known = ON_CPU[ctx] = any(name in renderer for name in SOFTWARE)
+    return known
 
 
 def settle(ctx: moderngl.Context) -> None:
-    """Wait until the GL work queued so far is done, letting other threads run."""
+    """On a software renderer, wait until the GL work queued so far is done, letting
+    other threads run; on a GPU, nothing."""
+    if not drawn_on_cpu(ctx):
+        return
     if GL_FINISH is not None:
         GL_FINISH()
     else:
